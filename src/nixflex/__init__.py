@@ -1,0 +1,97 @@
+"""nixflex: the typed Python SDK for the Nixflex telephony API.
+
+```python
+import nixflex
+
+client = nixflex.Client()  # NIXFLEX_API_KEY="KEY_ID:KEY_SECRET" from the environment
+number = client.phone_numbers.create(
+    phone_number="+447446466847",
+    twilio_sid="AC...",
+    twilio_token="...",
+    agent_id="agent_125207e452f8714a",
+    custom_prompt="Business: Smile Dental Croydon. Open Mon-Fri 9am-5pm.",
+)
+```
+"""
+
+from ._client import AsyncClient, Client
+from ._exceptions import (
+    AgentNotFoundError,
+    AgentNotOwnedError,
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    CustomPromptTooLongError,
+    InternalServerError,
+    InvalidPhoneFormatError,
+    InvalidTwilioSidError,
+    MissingFieldError,
+    NixflexError,
+    NotFoundError,
+    NumberAlreadyImportedError,
+    NumberNotFoundError,
+    NumberNotInTwilioError,
+    PermissionDeniedError,
+    RateLimitError,
+    TwilioAuthFailedError,
+    TwilioInvalidCredentialsError,
+    UnprocessableEntityError,
+)
+from ._pagination import AsyncPage, AsyncPaginator, Page, Paginator
+from ._version import __version__
+from .models import Message, Number, PhoneNumber
+from .resources import (
+    AsyncMessages,
+    AsyncNumbers,
+    AsyncPhoneNumbers,
+    Messages,
+    Numbers,
+    PhoneNumbers,
+)
+
+__all__ = [
+    "APIConnectionError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AgentNotFoundError",
+    "AgentNotOwnedError",
+    "AsyncClient",
+    "AsyncMessages",
+    "AsyncNumbers",
+    "AsyncPage",
+    "AsyncPaginator",
+    "AsyncPhoneNumbers",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "ConflictError",
+    "CustomPromptTooLongError",
+    "InternalServerError",
+    "InvalidPhoneFormatError",
+    "InvalidTwilioSidError",
+    "Message",
+    "Messages",
+    "MissingFieldError",
+    "NixflexError",
+    "NotFoundError",
+    "Number",
+    "NumberAlreadyImportedError",
+    "NumberNotFoundError",
+    "NumberNotInTwilioError",
+    "Numbers",
+    "Page",
+    "Paginator",
+    "PermissionDeniedError",
+    "PhoneNumber",
+    "PhoneNumbers",
+    "RateLimitError",
+    "TwilioAuthFailedError",
+    "TwilioInvalidCredentialsError",
+    "UnprocessableEntityError",
+    "__version__",
+]

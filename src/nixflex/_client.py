@@ -1,0 +1,441 @@
+"""`Client` and `AsyncClient`: configuration, the connection pool's lifecycle, and the only I/O.
+
+Everything both clients share lives in `_BaseClient` (credentials, base URL, timeout, retries,
+building a request) and in `_core` (retrying, logging, parsing). What differs is how a request is
+sent and how a retry waits: `Client._request` drives `_core.exchange` with `httpx.Client.send`
+and `time.sleep`, `AsyncClient._request` with `httpx.AsyncClient.send` and `asyncio.sleep`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import os
+import sys
+import time
+from collections.abc import Generator
+from functools import cached_property
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import httpx
+
+from ._core import Call, exchange
+from ._exceptions import NixflexError
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from .resources.numbers import AsyncNumbers, Numbers
+    from .resources.phone_numbers import AsyncPhoneNumbers, PhoneNumbers
+
+T = TypeVar("T")
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
+
+DEFAULT_BASE_URL = "https://api.nixflex.com"
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+"""Five seconds to connect, sixty for everything else (a Twilio lookup can be slow)."""
+DEFAULT_MAX_RETRIES = 2
+USER_AGENT = f"nixflex-python/{__version__}"
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET: Any = _Unset()
+
+
+class _Secret:
+    """A credential that never shows itself in a repr, a debugger or `vars()`."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+
+def _check_credential(value: object, field: str, *, allow_colon: bool = True) -> str:
+    # Names the field and never the value: the value may be a secret.
+    if not isinstance(value, str) or not value:
+        raise NixflexError(f"{field} must be a non-empty string")
+    if not (value.isascii() and value.isprintable()) or any(ch.isspace() for ch in value):
+        raise NixflexError(
+            f"{field} holds whitespace or a non-printable character (a stray newline?); "
+            "check how it was copied"
+        )
+    if not allow_colon and ":" in value:
+        raise NixflexError(f"{field} must not contain ':'")
+    return value
+
+
+def _resolve_key(
+    api_key: str | None, key_id: str | None, key_secret: str | None
+) -> tuple[str, str | None, str]:
+    """(the bearer token, the key id if known, the secret to mask), from arguments or env."""
+    if api_key is not None and (key_id is not None or key_secret is not None):
+        raise NixflexError("pass either api_key= or key_id= and key_secret=, not both")
+    if (key_id is None) != (key_secret is None):
+        missing = "key_secret" if key_secret is None else "key_id"
+        raise NixflexError(f"key_id= and key_secret= go together: {missing}= is missing")
+    if api_key is None and key_id is None:
+        api_key = os.environ.get("NIXFLEX_API_KEY") or None
+        if api_key is not None:
+            return _split_key(_check_credential(api_key, "NIXFLEX_API_KEY"))
+        key_id = os.environ.get("NIXFLEX_KEY_ID") or None
+        key_secret = os.environ.get("NIXFLEX_KEY_SECRET") or None
+        if key_id is None or key_secret is None:
+            raise NixflexError(
+                "no Nixflex API key: pass api_key='KEY_ID:KEY_SECRET' or set NIXFLEX_API_KEY "
+                "(or NIXFLEX_KEY_ID and NIXFLEX_KEY_SECRET)"
+            )
+        key_id = _check_credential(key_id, "NIXFLEX_KEY_ID", allow_colon=False)
+        key_secret = _check_credential(key_secret, "NIXFLEX_KEY_SECRET")
+        return f"{key_id}:{key_secret}", key_id, key_secret
+    if api_key is not None:
+        return _split_key(_check_credential(api_key, "api_key"))
+    key_id = _check_credential(key_id, "key_id", allow_colon=False)
+    key_secret = _check_credential(key_secret, "key_secret")
+    return f"{key_id}:{key_secret}", key_id, key_secret
+
+
+def _split_key(api_key: str) -> tuple[str, str | None, str]:
+    key_id, colon, secret = api_key.partition(":")
+    # A key without ':' is sent as it is, and all of it is secret.
+    return (api_key, key_id, secret) if colon else (api_key, None, api_key)
+
+
+def _check_base_url(base_url: str) -> str:
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ValueError(f"base_url is not a URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
+    return base_url.rstrip("/")
+
+
+def _check_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout | None:
+    if timeout is None or isinstance(timeout, httpx.Timeout):
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ValueError("timeout must be a positive number of seconds or an httpx.Timeout")
+    return httpx.Timeout(float(timeout))
+
+
+def _check_max_retries(max_retries: int) -> int:
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ValueError(f"max_retries must be a whole number >= 0, got {max_retries!r}")
+    return max_retries
+
+
+def _log_from_env() -> None:
+    """`NIXFLEX_LOG=debug` (or `info`) prints nixflex's log to stderr without any set-up."""
+    level = os.environ.get("NIXFLEX_LOG", "").strip().upper()
+    logger = logging.getLogger("nixflex")
+    if level not in ("DEBUG", "INFO") or logger.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(level)
+
+
+class _BaseClient(Generic[H]):
+    _http: H
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        key_id: str | None,
+        key_secret: str | None,
+        base_url: str | None,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int,
+        http_client: H | None,
+    ) -> None:
+        token, self._key_id, secret = _resolve_key(api_key, key_id, key_secret)
+        self._authorization = _Secret(f"Bearer {token}")
+        self._secrets = _Secret(secret)
+        self.base_url = _check_base_url(
+            base_url or os.environ.get("NIXFLEX_BASE_URL") or DEFAULT_BASE_URL
+        )
+        self.timeout = _check_timeout(timeout)
+        self.max_retries = _check_max_retries(max_retries)
+        if http_client is None:
+            self._http = self._new_http_client()
+            self._owns_http = True
+        else:
+            self._http = http_client
+            self._owns_http = False
+        _log_from_env()
+
+    def _new_http_client(self) -> H:
+        raise NotImplementedError
+
+    def _exchange(self, call: Call[T]) -> Generator[httpx.Request | float, Any, T]:
+        """The life of `call` on this client, for the shell to drive (see `_core.exchange`)."""
+        if self._http.is_closed:
+            raise NixflexError(f"this {type(self).__name__} is closed; make a new one")
+        request = self._http.build_request(
+            call.method,
+            self.base_url + call.path,
+            params={key: value for key, value in call.query.items() if value is not None},
+            json=call.body,
+            headers={
+                "Authorization": self._authorization.reveal(),
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+            },
+            timeout=self.timeout if self.timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        )
+        return exchange(
+            call, request, max_retries=self.max_retries, secrets=(self._secrets.reveal(),)
+        )
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = _UNSET,
+        max_retries: int = _UNSET,
+    ) -> Self:
+        """A client with other settings that shares this one's connection pool.
+
+        Closing it leaves the pool open; close the client you made first.
+
+        Example:
+            ```python
+            patient = client.with_options(timeout=120, max_retries=5)
+            ```
+        """
+        clone = copy.copy(self)
+        # Resources are cached per client; the clone must build its own, bound to itself.
+        for name in [key for key, value in vars(clone).items() if hasattr(value, "_client")]:
+            del clone.__dict__[name]
+        clone._owns_http = False
+        if timeout is not _UNSET:
+            clone.timeout = _check_timeout(timeout)
+        if max_retries is not _UNSET:
+            clone.max_retries = _check_max_retries(max_retries)
+        return clone
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the connection pool is closed."""
+        return self._http.is_closed
+
+    def __repr__(self) -> str:
+        return (
+            f"<nixflex.{type(self).__name__} base_url={self.base_url!r} "
+            f"key_id={self._key_id!r} max_retries={self.max_retries}>"
+        )
+
+
+class Client(_BaseClient[httpx.Client]):
+    """The Nixflex API client.
+
+    Args:
+        api_key: `"KEY_ID:KEY_SECRET"`; by default `NIXFLEX_API_KEY` (or `NIXFLEX_KEY_ID` and
+            `NIXFLEX_KEY_SECRET`) from the environment.
+        key_id: the key's id, with `key_secret`, instead of `api_key`.
+        key_secret: the key's secret, with `key_id`.
+        base_url: by default `NIXFLEX_BASE_URL`, else `https://api.nixflex.com`.
+        timeout: seconds, or an `httpx.Timeout`. By default 5 s to connect and 60 s for the
+            rest; a `http_client` of your own keeps its timeout unless you pass one here.
+        max_retries: how many times a failed call is tried again (see "Retries" in the docs).
+        http_client: an `httpx.Client` of your own (proxies, transports, mounts). You close it.
+
+    Raises:
+        NixflexError: no key was given or found, or it holds whitespace or a stray newline.
+
+    Example:
+        ```python
+        import nixflex
+
+        with nixflex.Client() as client:
+            for number in client.phone_numbers.list():
+                print(number.phone_number, number.agent_id)
+        ```
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        key_id: str | None = None,
+        key_secret: str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise TypeError("http_client must be an httpx.Client (use AsyncClient for async)")
+        super().__init__(
+            api_key=api_key,
+            key_id=key_id,
+            key_secret=key_secret,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client,
+        )
+
+    _sleep = staticmethod(time.sleep)
+
+    def _new_http_client(self) -> httpx.Client:
+        return httpx.Client(timeout=DEFAULT_TIMEOUT, follow_redirects=False)
+
+    @cached_property
+    def phone_numbers(self) -> PhoneNumbers:
+        """Your Twilio numbers attached to agents: import, list, update, delete."""
+        from .resources.phone_numbers import PhoneNumbers
+
+        return PhoneNumbers(self)
+
+    @cached_property
+    def numbers(self) -> Numbers:
+        """Numbers provisioned through Nixflex, and their SMS history."""
+        from .resources.numbers import Numbers
+
+        return Numbers(self)
+
+    def _request(self, call: Call[T]) -> T:
+        flow = self._exchange(call)
+        step = next(flow)
+        while True:
+            if isinstance(step, httpx.Request):
+                outcome: httpx.Response | Exception | None = self._send(step)
+            else:
+                self._sleep(step)
+                outcome = None
+            try:
+                step = flow.send(outcome)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+
+    def _send(self, request: httpx.Request) -> httpx.Response | Exception:
+        try:
+            return self._http.send(request, follow_redirects=False)
+        except httpx.HTTPError as exc:
+            return exc
+
+    def close(self) -> None:
+        """Close the connection pool (unless it is your own `http_client`). Safe to repeat."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncClient(_BaseClient[httpx.AsyncClient]):
+    """The Nixflex API client for asyncio: the surface of `Client`, every call awaited.
+
+    Make one per application and share it: it holds a connection pool. Arguments are those of
+    `Client`; `http_client` is an `httpx.AsyncClient`.
+
+    Example:
+        ```python
+        import nixflex
+
+        async with nixflex.AsyncClient() as client:
+            numbers = await client.phone_numbers.list()
+        ```
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        key_id: str | None = None,
+        key_secret: str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise TypeError("http_client must be an httpx.AsyncClient (use Client for sync)")
+        super().__init__(
+            api_key=api_key,
+            key_id=key_id,
+            key_secret=key_secret,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client,
+        )
+
+    _sleep = staticmethod(asyncio.sleep)
+
+    def _new_http_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, follow_redirects=False)
+
+    @cached_property
+    def phone_numbers(self) -> AsyncPhoneNumbers:
+        """Your Twilio numbers attached to agents: import, list, update, delete."""
+        from .resources.phone_numbers import AsyncPhoneNumbers
+
+        return AsyncPhoneNumbers(self)
+
+    @cached_property
+    def numbers(self) -> AsyncNumbers:
+        """Numbers provisioned through Nixflex, and their SMS history."""
+        from .resources.numbers import AsyncNumbers
+
+        return AsyncNumbers(self)
+
+    async def _request(self, call: Call[T]) -> T:
+        flow = self._exchange(call)
+        step = next(flow)
+        while True:
+            if isinstance(step, httpx.Request):
+                outcome: httpx.Response | Exception | None = await self._send(step)
+            else:
+                await self._sleep(step)
+                outcome = None
+            try:
+                step = flow.send(outcome)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+
+    async def _send(self, request: httpx.Request) -> httpx.Response | Exception:
+        try:
+            return await self._http.send(request, follow_redirects=False)
+        except httpx.HTTPError as exc:
+            return exc
+
+    async def aclose(self) -> None:
+        """Close the connection pool (unless it is your own `http_client`). Safe to repeat."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

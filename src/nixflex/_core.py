@@ -1,0 +1,295 @@
+"""Everything about a request that does no I/O, shared by `Client` and `AsyncClient`.
+
+- `Call` describes one API call: method, path (segments already encoded), query, JSON body,
+  the values to mask in errors, and how to parse a success. Each endpoint is a small function
+  in `resources/` that returns one.
+- `exchange` is the life of a call, written once as a generator: it yields a request to send
+  or a number of seconds to sleep, receives what the send gave (an `httpx.Response` or the
+  httpx exception), decides with `_retry.retry_delay` whether to try again, logs each attempt,
+  and returns the parsed result or raises the right `NixflexError`. The two clients only drive
+  it: `Client` with `httpx.Client.send` and `time.sleep`, `AsyncClient` with their async twins.
+- `parse_*` turn a success response into models; `status_error` turns an error response into
+  its exception class (see `_exceptions`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Generator, Iterable, Mapping
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote
+
+import attrs
+import httpx
+
+from ._exceptions import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    NixflexError,
+    error_class,
+)
+from ._retry import retry_after, retry_delay
+
+T = TypeVar("T")
+M = TypeVar("M")
+
+logger = logging.getLogger("nixflex")
+
+Query = Mapping[str, "str | int | None"]
+
+MASK = "***"
+# A value this short would mask ordinary words in messages; a real key or token is far longer.
+_MIN_SECRET_LENGTH = 4
+
+
+@attrs.frozen
+class Call(Generic[T]):
+    """One API call, described as data.
+
+    Attributes:
+        method: the HTTP method.
+        path: the path under the base URL, its parameters already encoded (`segment`).
+        parse: turns a 2xx response into the call's result.
+        query: query parameters; `None` values are left out.
+        body: the JSON body, or `None` for no body.
+        secrets: values sent in this call that must never appear in an error (a Twilio token).
+    """
+
+    method: str
+    path: str
+    parse: Callable[[httpx.Response], T]
+    query: Query = attrs.field(factory=dict)
+    body: Mapping[str, object] | None = None
+    secrets: tuple[str, ...] = attrs.field(default=(), repr=False)
+
+
+def segment(value: str, name: str) -> str:
+    """`value` percent-encoded as exactly one path segment (`+` -> `%2B`, `/` -> `%2F`).
+
+    Raises `ValueError` before anything is sent for a blank value or `.`/`..`, which httpx
+    would resolve against the path (`DELETE /v1/numbers/..` would go out as `DELETE /v1`).
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    if not value.strip():
+        raise ValueError(f"{name} must not be empty or blank")
+    if value in (".", ".."):
+        raise ValueError(f"{name} must not be {value!r}")
+    try:
+        return quote(value, safe="")
+    except UnicodeEncodeError:
+        raise ValueError(f"{name} is not valid Unicode text (it holds a lone surrogate)") from None
+
+
+def mask(value: T, secrets: Iterable[str]) -> T:
+    """`value` with every secret replaced by `***`, inside strings, lists and dicts."""
+    secrets = [secret for secret in secrets if len(secret) >= _MIN_SECRET_LENGTH]
+    if not secrets:
+        return value
+    return _mask(value, secrets)  # type: ignore[no-any-return]
+
+
+def _mask(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, Mapping):
+        return {_mask(key, secrets): _mask(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_mask(item, secrets) for item in value]
+    return value
+
+
+# --- success responses ---------------------------------------------------------------------------
+
+
+def decode_json(response: httpx.Response) -> Any:
+    """The response's JSON body; `APIResponseValidationError` if it is not JSON."""
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        kind = "an empty body" if not response.content else "a body that is not JSON"
+        raise APIResponseValidationError(
+            f"the API answered {response.status_code} with {kind}", response=response
+        ) from None
+
+
+def unwrap(data: Any, keys: tuple[str, ...]) -> Any:
+    """The object or array under the first of `keys` in a JSON object, else `data` itself.
+
+    Only an object or array counts: a bare phone number object has a `phone_number` key too.
+    """
+    if isinstance(data, dict):
+        for key in keys:
+            if isinstance(data.get(key), (dict, list)):
+                return data[key]
+    return data
+
+
+def structure(data: Any, cls: type[M]) -> M:
+    """`data` as a `cls` through the SDK's one converter (imported on first use)."""
+    from ._convert import structure as convert
+
+    return convert(data, cls)
+
+
+def structure_list(data: Any, cls: type[M]) -> list[M]:
+    """`data`, a JSON array, as a list of `cls`."""
+    if not isinstance(data, list):
+        raise TypeError(f"expected a JSON array, got {type(data).__name__}")
+    return structure(data, list[cls])  # type: ignore[valid-type]
+
+
+def parse_model(cls: type[M], *envelopes: str) -> Callable[[httpx.Response], M]:
+    """A parser for one object, found under the first envelope key present or at the top."""
+    return lambda response: structure(unwrap(decode_json(response), envelopes), cls)
+
+
+def parse_list(cls: type[M], *envelopes: str) -> Callable[[httpx.Response], list[M]]:
+    """A parser for a list: under the first envelope key present, or a bare JSON array."""
+    return lambda response: structure_list(unwrap(decode_json(response), envelopes), cls)
+
+
+def parse_nothing(response: httpx.Response) -> None:
+    """A parser that ignores the body (`DELETE` answers 200 or 204)."""
+
+
+# --- error responses -----------------------------------------------------------------------------
+
+
+def status_error(response: httpx.Response, secrets: Iterable[str] = ()) -> APIStatusError:
+    """The exception for an error response, its message and body masked.
+
+    Reads the three error shapes the API uses, `{"error": {"code", "message"}}`,
+    `{"error": code, "message"}` and `{"code", "message"}`, and bodies that are not JSON at all
+    (a proxy's HTML page), which keep the status's class and a message naming the status.
+    """
+    code: str | None = None
+    message: str | None = None
+    body: object
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        body = response.text
+    if isinstance(body, dict):
+        error = body.get("error")
+        details = error if isinstance(error, dict) else body
+        raw_code = error if isinstance(error, str) else details.get("code")
+        raw_message = details.get("message") or body.get("message") or body.get("detail")
+        code = raw_code if isinstance(raw_code, str) else None
+        message = raw_message if isinstance(raw_message, str) else None
+    if message is None:
+        reason = response.reason_phrase or "error"
+        message = f"the API answered {response.status_code} {reason}"
+        if 300 <= response.status_code < 400:
+            # Never followed: the key must not travel to another origin.
+            message += " (a redirect, not followed)"
+        elif not isinstance(body, (dict, list)):
+            message += " with a body that is not JSON"
+    cls = error_class(response.status_code, code)
+    return cls(
+        mask(message, secrets),
+        response=response,
+        body=mask(body, secrets),
+        code=code,
+        retry_after=retry_after(response),
+    )
+
+
+def connection_error(exc: Exception, request: httpx.Request) -> APIConnectionError:
+    """The exception for an httpx error raised while sending."""
+    detail = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"the API did not answer in time ({detail})", request=request)
+    return APIConnectionError(f"could not reach the API ({detail})", request=request)
+
+
+# --- the life of a call --------------------------------------------------------------------------
+
+
+def exchange(
+    call: Call[T],
+    request: httpx.Request,
+    *,
+    max_retries: int,
+    secrets: tuple[str, ...],
+) -> Generator[httpx.Request | float, httpx.Response | Exception | None, T]:
+    """Send `request` until it succeeds, fails for good, or runs out of retries.
+
+    Yields the request to send (the driver sends back the `httpx.Response`, or the httpx
+    exception it raised) or the seconds to sleep (the driver sends back `None`). Returns the
+    parsed result, or raises the call's `NixflexError`.
+    """
+    secrets = secrets + call.secrets
+    for attempt in range(max_retries + 1):
+        started = time.monotonic()
+        outcome = yield request
+        assert outcome is not None, "the driver sends back what the send gave"
+        _log_attempt(call, outcome, attempt, time.monotonic() - started, max_retries)
+        delay = retry_delay(attempt, outcome, call.method, max_retries=max_retries)
+        if delay is None:
+            return finish(call, request, outcome, secrets)
+        logger.debug("%s %s: retrying in %.2f s", call.method, call.path, delay)
+        yield delay
+    raise AssertionError("unreachable: the last attempt's retry delay is None")
+
+
+def finish(
+    call: Call[T],
+    request: httpx.Request,
+    outcome: httpx.Response | Exception,
+    secrets: tuple[str, ...],
+) -> T:
+    """The result of a call whose last attempt ended in `outcome`, or its exception."""
+    if isinstance(outcome, Exception):
+        raise connection_error(outcome, request) from outcome
+    if not outcome.is_success:
+        raise status_error(outcome, secrets)
+    try:
+        return call.parse(outcome)
+    except NixflexError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise APIResponseValidationError(
+            mask(f"the API's answer does not have the documented shape: {what}", secrets),
+            response=outcome,
+            body=mask(_body_or_text(outcome), secrets),
+        ) from None
+
+
+def _body_or_text(response: httpx.Response) -> object:
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return response.text
+
+
+def _log_attempt(
+    call: Call[Any],
+    outcome: httpx.Response | Exception,
+    attempt: int,
+    elapsed: float,
+    max_retries: int,
+) -> None:
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
+    if isinstance(outcome, Exception):
+        result, request_id = type(outcome).__name__, None
+    else:
+        result, request_id = str(outcome.status_code), outcome.headers.get("x-request-id")
+    logger.debug(
+        "%s %s -> %s in %.1f ms (attempt %d of %d, request_id=%s)",
+        call.method,
+        call.path,
+        result,
+        elapsed * 1000,
+        attempt + 1,
+        max_retries + 1,
+        request_id,
+    )

@@ -1,0 +1,261 @@
+"""Every error nixflex raises, and the table that picks a class for an API error.
+
+```
+NixflexError
+├── APIConnectionError            could not reach the API, or the connection broke
+│   └── APITimeoutError
+├── APIResponseValidationError    a 2xx answer whose body is not what the API documents
+└── APIStatusError                .status_code .code .message .request_id .response .body
+    ├── BadRequestError (400)         MissingFieldError InvalidPhoneFormatError
+    │                                 InvalidTwilioSidError CustomPromptTooLongError
+    ├── AuthenticationError (401)     TwilioInvalidCredentialsError TwilioAuthFailedError
+    ├── PermissionDeniedError (403)   AgentNotOwnedError
+    ├── NotFoundError (404)           AgentNotFoundError NumberNotInTwilioError NumberNotFoundError
+    ├── ConflictError (409)           NumberAlreadyImportedError
+    ├── UnprocessableEntityError (422)
+    ├── RateLimitError (429)
+    └── InternalServerError (>= 500)
+```
+
+A documented error code picks its class whatever status it arrives with; an unknown code falls
+back to its status's class (`.code` is still set), and an unknown status to `APIStatusError`.
+Catch the narrowest class you can act on: `except nixflex.NumberAlreadyImportedError` to skip a
+number that is already attached, `except nixflex.RateLimitError` to slow down, `except
+nixflex.APIConnectionError` to try again later.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "APIConnectionError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AgentNotFoundError",
+    "AgentNotOwnedError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "CustomPromptTooLongError",
+    "InternalServerError",
+    "InvalidPhoneFormatError",
+    "InvalidTwilioSidError",
+    "MissingFieldError",
+    "NixflexError",
+    "NotFoundError",
+    "NumberAlreadyImportedError",
+    "NumberNotFoundError",
+    "NumberNotInTwilioError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "TwilioAuthFailedError",
+    "TwilioInvalidCredentialsError",
+    "UnprocessableEntityError",
+]
+
+
+class NixflexError(Exception):
+    """The base of every error nixflex raises: `except nixflex.NixflexError` catches them all."""
+
+
+class APIConnectionError(NixflexError):
+    """The API could not be reached, or the connection broke before an answer arrived.
+
+    Raised after the retries `max_retries` allows. `request` is the `httpx.Request` that failed
+    (its headers hold your key: do not log it); the httpx error is chained as `__cause__`.
+    """
+
+    def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+
+
+class APITimeoutError(APIConnectionError):
+    """The API did not answer within the timeout (see `timeout=` on the client)."""
+
+
+class APIResponseValidationError(NixflexError):
+    """The API answered with success, but its body is not what the API documents.
+
+    A body that is not JSON (a proxy's page, a truncated answer) or JSON of the wrong shape.
+    `response` is the `httpx.Response`; `status_code` and `request_id` are copied from it.
+    """
+
+    def __init__(self, message: str, *, response: httpx.Response, body: object = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.response = response
+        self.body = body
+        self.status_code = response.status_code
+        self.request_id: str | None = response.headers.get("x-request-id")
+
+    def __str__(self) -> str:
+        suffix = f" (request_id={self.request_id})" if self.request_id else ""
+        return f"[{self.status_code}] {self.message}{suffix}"
+
+
+class APIStatusError(NixflexError):
+    """The API answered with an error status (after any retries).
+
+    Attributes:
+        status_code: the HTTP status, e.g. `409`.
+        code: the API's machine code, e.g. `"number_already_imported"`, or `None`.
+        message: the API's human message (secrets you sent are masked).
+        request_id: the `x-request-id` header; quote it when you contact support.
+        retry_after: seconds the API asked you to wait (`Retry-After`), or `None`.
+        response: the `httpx.Response`.
+        body: the decoded JSON body (secrets masked), or the text of a non-JSON body.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: object = None,
+        code: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.response = response
+        self.body = body
+        self.code = code
+        self.retry_after = retry_after
+        self.status_code: int = response.status_code
+        self.request_id: str | None = response.headers.get("x-request-id")
+
+    def __str__(self) -> str:
+        label = f"{self.status_code} {self.code}" if self.code else str(self.status_code)
+        suffix = f" (request_id={self.request_id})" if self.request_id else ""
+        return f"[{label}] {self.message}{suffix}"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status_code={self.status_code!r}, code={self.code!r}, "
+            f"message={self.message!r}, request_id={self.request_id!r})"
+        )
+
+
+class BadRequestError(APIStatusError):
+    """400: the request was malformed; fix the arguments before trying again."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the Nixflex key (or, for its subclasses, the Twilio credentials) was rejected."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key is valid but may not touch this resource."""
+
+
+class NotFoundError(APIStatusError):
+    """404: the resource does not exist, or belongs to another account."""
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the current state."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the request was well-formed but could not be processed."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests; `retry_after` says how long to wait when the API told us."""
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the API failed; retried automatically, raised once retries run out."""
+
+
+class MissingFieldError(BadRequestError):
+    """`missing_field`: a required field was empty or absent."""
+
+
+class InvalidPhoneFormatError(BadRequestError):
+    """`invalid_phone_format`: the phone number is not E.164 (`+447446466847`)."""
+
+
+class InvalidTwilioSidError(BadRequestError):
+    """`invalid_twilio_sid`: the Twilio Account SID is not `AC` followed by 32 hex characters."""
+
+
+class CustomPromptTooLongError(BadRequestError):
+    """`custom_prompt_too_long`: the business profile is over 8000 characters."""
+
+
+class TwilioInvalidCredentialsError(AuthenticationError):
+    """`twilio_invalid_credentials`: Twilio rejected the SID and token combination."""
+
+
+class TwilioAuthFailedError(AuthenticationError):
+    """`twilio_auth_failed`: Twilio refused to authenticate (Twilio error 20003)."""
+
+
+class AgentNotOwnedError(PermissionDeniedError):
+    """`agent_not_owned`: the agent exists but belongs to another account."""
+
+
+class AgentNotFoundError(NotFoundError):
+    """`agent_not_found`: no agent has this id."""
+
+
+class NumberNotInTwilioError(NotFoundError):
+    """`number_not_in_twilio`: the number is not in the Twilio account whose SID you sent."""
+
+
+class NumberNotFoundError(NotFoundError):
+    """`number_not_found`: no number of yours has this id or phone number."""
+
+
+class NumberAlreadyImportedError(ConflictError):
+    """`number_already_imported`: the number is already attached to an agent.
+
+    A number serves one agent at a time: delete it, then import it again to move it.
+    """
+
+
+_BY_CODE: dict[str, type[APIStatusError]] = {
+    "missing_field": MissingFieldError,
+    "invalid_phone_format": InvalidPhoneFormatError,
+    "invalid_twilio_sid": InvalidTwilioSidError,
+    "custom_prompt_too_long": CustomPromptTooLongError,
+    "twilio_invalid_credentials": TwilioInvalidCredentialsError,
+    "twilio_auth_failed": TwilioAuthFailedError,
+    "agent_not_owned": AgentNotOwnedError,
+    "agent_not_found": AgentNotFoundError,
+    "number_not_in_twilio": NumberNotInTwilioError,
+    "number_not_found": NumberNotFoundError,
+    "number_already_imported": NumberAlreadyImportedError,
+}
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def error_class(status_code: int, code: str | None) -> type[APIStatusError]:
+    """The class for an error answer: the code's own class first, then the status's."""
+    if code is not None and code in _BY_CODE:
+        return _BY_CODE[code]
+    if status_code >= 500:
+        return InternalServerError
+    return _BY_STATUS.get(status_code, APIStatusError)
+
+
+def documented_codes() -> dict[str, type[APIStatusError]]:
+    """A copy of the table from documented error code to exception class."""
+    return dict(_BY_CODE)

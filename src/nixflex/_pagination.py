@@ -1,0 +1,276 @@
+"""Paging through lists: offset pages (numbers) and cursor pages (messages), sync and async.
+
+A page knows its next request. Parsing a page's response (no I/O) yields a `Batch`: the page's
+items and the `Call` that fetches the next page, or `None` at the end. So the two paging styles
+differ only in the two `*_call` functions below, and the runners, `Paginator` and
+`AsyncPaginator`, just fetch `batch.next` until there is none.
+
+Paging stops when the API says `hasMore: false`, on an empty page, or, when `hasMore` is absent,
+on a page shorter than `limit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import attrs
+import httpx
+
+from ._core import Call, decode_json, structure_list, unwrap
+from ._exceptions import NixflexError
+from .models import Message
+
+if TYPE_CHECKING:
+    from ._client import AsyncClient, Client
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Batch(Generic[T]):
+    """What one page holds, and the call that fetches the next one (`None`: the last page)."""
+
+    items: list[T]
+    next: Call[Batch[T]] | None
+
+
+def _read_page(response: httpx.Response, cls: type[T], limit: int) -> tuple[list[T], bool]:
+    """The page's items, and whether another page may follow."""
+    data = decode_json(response)
+    items = structure_list(unwrap(data, ("data",)), cls)
+    has_more = data.get("hasMore", data.get("has_more")) if isinstance(data, dict) else None
+    if has_more is not None and not isinstance(has_more, bool):
+        raise TypeError(f"hasMore: expected a boolean, got {type(has_more).__name__}")
+    more = bool(items) and (has_more if has_more is not None else len(items) >= limit)
+    return items, more
+
+
+def offset_call(path: str, cls: type[T], *, limit: int, offset: int) -> Call[Batch[T]]:
+    """The call for the page at `offset`; the next page starts after the items received."""
+
+    def parse(response: httpx.Response) -> Batch[T]:
+        items, more = _read_page(response, cls, limit)
+        following = offset_call(path, cls, limit=limit, offset=offset + len(items))
+        return Batch(items, following if more else None)
+
+    return Call("GET", path, parse, query={"limit": limit, "offset": offset})
+
+
+def cursor_call(
+    path: str,
+    *,
+    limit: int,
+    before: str | None,
+    after: str | None,
+    cursor: datetime | None = None,
+    seen_at_cursor: frozenset[str] = frozenset(),
+) -> Call[Batch[Message]]:
+    """The call for the messages before `before`; the next page is before the oldest received.
+
+    `cursor` is the oldest `received_at` yielded so far (what `before` says, parsed) and
+    `seen_at_cursor` the ids yielded at exactly that instant. A message newer than the cursor
+    or already seen at it is not yielded again, so a server that treats `before` as inclusive,
+    or ignores it, never makes a message appear twice, and a page that brings nothing new while
+    claiming more raises instead of looping.
+    """
+
+    def parse(response: httpx.Response) -> Batch[Message]:
+        received, more = _read_page(response, Message, limit)
+        fresh: list[Message] = []
+        ids = set(seen_at_cursor)
+        for message in received:
+            if message.id in ids or (cursor is not None and message.received_at > cursor):
+                continue
+            ids.add(message.id)
+            fresh.append(message)
+        if not more:
+            return Batch(fresh, None)
+        if not fresh:
+            raise NixflexError(
+                f"paging {path} stopped moving: the API answered before={before} with messages "
+                "already returned and says there are more; stopping instead of looping"
+            )
+        oldest = min(message.received_at for message in fresh)
+        at_oldest = frozenset(m.id for m in fresh if m.received_at == oldest)
+        following = cursor_call(
+            path,
+            limit=limit,
+            before=format_timestamp(oldest),
+            after=after,
+            cursor=oldest,
+            seen_at_cursor=at_oldest | seen_at_cursor if oldest == cursor else at_oldest,
+        )
+        return Batch(fresh, following)
+
+    return Call("GET", path, parse, query={"limit": limit, "before": before, "after": after})
+
+
+def format_timestamp(value: datetime | str) -> str:
+    """A `datetime` as RFC 3339 in UTC (`...Z`; a naive one is UTC); a string as it is."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, datetime):
+        raise TypeError(f"expected a datetime or an ISO 8601 string, got {type(value).__name__}")
+    utc = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+    utc = utc.astimezone(timezone.utc)
+    spec = "microseconds" if utc.microsecond else "seconds"
+    return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+def check_limit(value: int, name: str, low: int, high: int) -> int:
+    """`value` if it is a whole number in `low..high`, else `ValueError` before any request."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+# --- sync ----------------------------------------------------------------------------------------
+
+
+class Page(Generic[T]):
+    """One page of a list: its `items`, and the way to the next page."""
+
+    def __init__(self, batch: Batch[T], fetch: Callable[[Call[Batch[T]]], Page[T]]) -> None:
+        self.items: list[T] = batch.items
+        self._next = batch.next
+        self._fetch = fetch
+
+    def has_next_page(self) -> bool:
+        """Whether another page follows this one."""
+        return self._next is not None
+
+    def next_page(self) -> Page[T]:
+        """Fetch the page after this one.
+
+        Raises:
+            NixflexError: this is the last page (check `has_next_page()` first).
+        """
+        if self._next is None:
+            raise NixflexError("this is the last page; check has_next_page() first")
+        return self._fetch(self._next)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} items={len(self.items)} more={self.has_next_page()}>"
+
+
+class Paginator(Generic[T]):
+    """Every item of a paged list, fetched a page at a time, as you iterate.
+
+    Nothing is fetched until you iterate; then one page is held at a time, so iterating
+    100,000 numbers uses the memory of one page.
+
+    Example:
+        ```python
+        for number in client.numbers.list():
+            print(number.phone_number)
+
+        numbers = client.numbers.list(limit=100).to_list()
+        ```
+    """
+
+    def __init__(self, client: Client, first: Call[Batch[T]]) -> None:
+        self._client = client
+        self._first = first
+
+    def _fetch(self, call: Call[Batch[T]]) -> Page[T]:
+        return Page(self._client._request(call), self._fetch)
+
+    def first_page(self) -> Page[T]:
+        """Fetch the first page."""
+        return self._fetch(self._first)
+
+    def iter_pages(self) -> Iterator[Page[T]]:
+        """Every page, fetched as you go."""
+        page = self.first_page()
+        yield page
+        while page.has_next_page():
+            page = page.next_page()
+            yield page
+
+    def __iter__(self) -> Iterator[T]:
+        for page in self.iter_pages():
+            yield from page.items
+
+    def to_list(self) -> list[T]:
+        """Every item of every page, in one list."""
+        return list(self)
+
+
+# --- async ---------------------------------------------------------------------------------------
+
+
+class AsyncPage(Generic[T]):
+    """One page of a list: its `items`, and the way to the next page (awaited)."""
+
+    def __init__(
+        self, batch: Batch[T], fetch: Callable[[Call[Batch[T]]], Awaitable[AsyncPage[T]]]
+    ) -> None:
+        self.items: list[T] = batch.items
+        self._next = batch.next
+        self._fetch = fetch
+
+    def has_next_page(self) -> bool:
+        """Whether another page follows this one."""
+        return self._next is not None
+
+    async def next_page(self) -> AsyncPage[T]:
+        """Fetch the page after this one.
+
+        Raises:
+            NixflexError: this is the last page (check `has_next_page()` first).
+        """
+        if self._next is None:
+            raise NixflexError("this is the last page; check has_next_page() first")
+        return await self._fetch(self._next)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} items={len(self.items)} more={self.has_next_page()}>"
+
+
+class AsyncPaginator(Generic[T]):
+    """Every item of a paged list, for `async for`; `await` it for the first page.
+
+    Example:
+        ```python
+        async for number in client.numbers.list():
+            print(number.phone_number)
+
+        page = await client.numbers.list()
+        everything = await client.numbers.list().to_list()
+        ```
+    """
+
+    def __init__(self, client: AsyncClient, first: Call[Batch[T]]) -> None:
+        self._client = client
+        self._first = first
+
+    async def _fetch(self, call: Call[Batch[T]]) -> AsyncPage[T]:
+        return AsyncPage(await self._client._request(call), self._fetch)
+
+    async def first_page(self) -> AsyncPage[T]:
+        """Fetch the first page."""
+        return await self._fetch(self._first)
+
+    def __await__(self) -> Generator[Any, None, AsyncPage[T]]:
+        return self.first_page().__await__()
+
+    async def iter_pages(self) -> AsyncIterator[AsyncPage[T]]:
+        """Every page, fetched as you go."""
+        page = await self.first_page()
+        yield page
+        while page.has_next_page():
+            page = await page.next_page()
+            yield page
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for page in self.iter_pages():
+            for item in page.items:
+                yield item
+
+    async def to_list(self) -> list[T]:
+        """Every item of every page, in one list."""
+        return [item async for item in self]

@@ -1,0 +1,90 @@
+"""When a failed attempt is tried again, and after how long: a pure function, no I/O.
+
+What is retried (up to `max_retries` times, default 2):
+
+- a connection that failed or broke, and a timeout;
+- the statuses 408, 429, 500, 502, 503 and 504.
+
+A `POST` is retried only where the API cannot have processed it: the connection was never made
+(connection refused, connect timeout, no free connection in the pool) or the answer was 429. A
+`POST` that may have landed is never sent twice: a second import turns into a spurious
+`number_already_imported`, and a second `numbers.create` buys a second number.
+
+The delay before retry *n* (n = 1, 2, ...) is `min(0.5 * 2 ** (n - 1), 8)` seconds, shrunk by a
+random jitter of up to 25 % so that many clients do not retry in step: 0.375-0.5 s, then 0.75-1 s,
+then 1.5-2 s. A `Retry-After` header (seconds, or an HTTP date) replaces that delay; one beyond
+60 s is not slept on: the error is raised at once and its `.retry_after` says when to come back.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Callable
+
+import httpx
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+MAX_RETRY_AFTER = 60.0
+INITIAL_DELAY = 0.5
+MAX_DELAY = 8.0
+JITTER = 0.25
+
+# The request never reached the server: safe to send again whatever the method.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# The request may have reached the server: safe to send again only if the method is idempotent.
+_MAYBE_SENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+def retry_after(response: httpx.Response, *, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds the response's `Retry-After` header asks for, or `None` if absent or unreadable."""
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(when.timestamp() - now(), 0.0)
+
+
+def backoff(retry: int, *, rand: Callable[[], float] = random.random) -> float:
+    """The delay before retry number `retry` (1-based) when the server gave no `Retry-After`."""
+    ceiling = min(INITIAL_DELAY * 2 ** (retry - 1), MAX_DELAY)
+    return float(ceiling * (1 - JITTER * rand()))
+
+
+def retry_delay(
+    attempt: int,
+    outcome: httpx.Response | Exception,
+    method: str,
+    *,
+    max_retries: int,
+    now: Callable[[], float] = time.time,
+    rand: Callable[[], float] = random.random,
+) -> float | None:
+    """Seconds to wait before trying again after `attempt` (0-based) ended in `outcome`.
+
+    `None` means stop: the outcome is final (a success, an error that retrying cannot fix, a
+    `POST` that may have been processed, retries used up, or a `Retry-After` beyond 60 s).
+    """
+    if attempt >= max_retries:
+        return None
+    idempotent = method.upper() != "POST"
+    if isinstance(outcome, Exception):
+        if isinstance(outcome, _NOT_SENT) or (idempotent and isinstance(outcome, _MAYBE_SENT)):
+            return backoff(attempt + 1, rand=rand)
+        return None
+    status = outcome.status_code
+    if status not in RETRY_STATUSES or not (idempotent or status == 429):
+        return None
+    asked = retry_after(outcome, now=now)
+    if asked is None:
+        return backoff(attempt + 1, rand=rand)
+    return asked if asked <= MAX_RETRY_AFTER else None
