@@ -1,0 +1,126 @@
+"""JSON to models: both casings, aliases, unknown keys, aware timestamps, frozen instances."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import attrs
+import pytest
+
+from nixflex import Message, Number, PhoneNumber
+from nixflex._convert import parse_datetime, structure
+
+UTC = timezone.utc
+SNAKE = {
+    "phone_number": "+447446466847",
+    "agent_id": "agent_125207e452f8714a",
+    "twilio_number_sid": "PN451e0ddf654327e36baab58dfbcd30d6",
+    "inbound_enabled": True,
+    "outbound_enabled": False,
+    "custom_prompt": "Business: Smile Dental Croydon.",
+    "created_at": "2025-01-15T10:45:00Z",
+}
+CAMEL = {
+    "phoneNumber": "+447446466847",
+    "agentId": "agent_125207e452f8714a",
+    "twilioNumberSid": "PN451e0ddf654327e36baab58dfbcd30d6",
+    "inboundEnabled": True,
+    "outboundEnabled": False,
+    "customPrompt": "Business: Smile Dental Croydon.",
+    "createdAt": "2025-01-15T10:45:00Z",
+}
+EXPECTED = PhoneNumber(
+    phone_number="+447446466847",
+    agent_id="agent_125207e452f8714a",
+    twilio_number_sid="PN451e0ddf654327e36baab58dfbcd30d6",
+    inbound_enabled=True,
+    outbound_enabled=False,
+    custom_prompt="Business: Smile Dental Croydon.",
+    created_at=datetime(2025, 1, 15, 10, 45, tzinfo=UTC),
+)
+
+
+@pytest.mark.parametrize("data", [SNAKE, CAMEL, {**SNAKE, "extra": {"nested": [1]}, "new": 1}])
+def test_both_casings_and_unknown_keys_give_the_same_model(data: dict[str, object]) -> None:
+    assert structure(data, PhoneNumber) == EXPECTED
+
+
+def test_only_the_first_two_phone_number_fields_are_required() -> None:
+    minimal = structure({"phone_number": "+1", "agent_id": "a"}, PhoneNumber)
+    assert minimal == PhoneNumber(phone_number="+1", agent_id="a")
+    assert minimal.created_at is None
+    with pytest.raises(KeyError, match="agent_id"):
+        structure({"phone_number": "+1"}, PhoneNumber)
+
+
+def test_a_number_keeps_a_status_it_does_not_know() -> None:
+    number = structure(
+        {"id": "num_1", "phoneNumber": "+1555", "status": "porting_out", "agentId": None}, Number
+    )
+    assert number.status == "porting_out"
+    assert number.agent_id is None
+
+
+@pytest.mark.parametrize("sender_key", ["from_", "from"])
+def test_a_message_sender_arrives_as_from_or_from_underscore(sender_key: str) -> None:
+    message = structure(
+        {
+            "id": "msg_001",
+            sender_key: "+15559876543",
+            "to": "+15551234567",
+            "body": "Hi, I need help with my order",
+            "receivedAt": "2025-01-15T12:00:00Z",
+        },
+        Message,
+    )
+    assert message.from_ == "+15559876543"
+    assert message.received_at == datetime(2025, 1, 15, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-01-15T12:00:00Z", datetime(2025, 1, 15, 12, tzinfo=UTC)),
+        ("2025-01-15T12:00:00.123456Z", datetime(2025, 1, 15, 12, 0, 0, 123456, tzinfo=UTC)),
+        ("2025-01-15T13:00:00+01:00", datetime(2025, 1, 15, 12, tzinfo=UTC)),
+        ("2025-01-15T12:00:00", datetime(2025, 1, 15, 12, tzinfo=UTC)),
+        ("2025-01-15T12:00:00z", datetime(2025, 1, 15, 12, tzinfo=UTC)),
+    ],
+)
+def test_timestamps_become_aware_datetimes(text: str, expected: datetime) -> None:
+    parsed = parse_datetime(text)
+    assert parsed == expected
+    assert parsed.utcoffset() is not None
+
+
+def test_an_offset_is_kept() -> None:
+    parsed = parse_datetime("2025-01-15T13:00:00+01:00")
+    assert parsed.utcoffset() == timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"id": "m", "receivedAt": 1736942400}, TypeError),
+        ({"id": "m", "receivedAt": "not a time"}, ValueError),
+        ({"id": ["m"], "receivedAt": "2025-01-15T12:00:00Z"}, TypeError),
+        ({"id": "m", "receivedAt": "2025-01-15T12:00:00Z", "body": 5}, TypeError),
+        ("msg_001", TypeError),
+        ({"id": "m"}, KeyError),
+    ],
+)
+def test_the_wrong_shape_raises(data: object, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        structure(data, Message)
+
+
+def test_models_are_frozen_and_hashable() -> None:
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        EXPECTED.custom_prompt = "changed"  # type: ignore[misc]
+    assert hash(EXPECTED) == hash(structure(CAMEL, PhoneNumber))
+    assert attrs.evolve(EXPECTED, custom_prompt=None).custom_prompt is None
+
+
+def test_a_bool_field_refuses_a_string() -> None:
+    with pytest.raises(TypeError, match="inbound_enabled"):
+        structure({**SNAKE, "inbound_enabled": "yes"}, PhoneNumber)
