@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(PY) -m ruff check --output-format concise src tests bench examples
-	$(PY) -m ruff format --check src tests bench examples
+	$(PY) -m ruff check --output-format concise src tests
+	$(PY) -m ruff format --check src tests
 	$(PY) -m mypy
 
 pytest: $(STAMP)
