@@ -14,6 +14,7 @@ number = client.phone_numbers.create(
 ```
 """
 
+from ._bulk import BulkError, BulkItem, BulkResult, ImportRequest
 from ._client import AsyncClient, Client
 from ._exceptions import (
     AgentNotFoundError,
@@ -68,9 +69,13 @@ __all__ = [
     "AsyncPhoneNumbers",
     "AuthenticationError",
     "BadRequestError",
+    "BulkError",
+    "BulkItem",
+    "BulkResult",
     "Client",
     "ConflictError",
     "CustomPromptTooLongError",
+    "ImportRequest",
     "InternalServerError",
     "InvalidPhoneFormatError",
     "InvalidTwilioSidError",

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
-from ._core import Call, exchange
+from ._core import Call, Pause, exchange
 from ._exceptions import NixflexError
 from ._version import __version__
 
@@ -172,6 +172,7 @@ class _BaseClient(Generic[H]):
         )
         self.timeout = _check_timeout(timeout)
         self.max_retries = _check_max_retries(max_retries)
+        self._pause = Pause()
         if http_client is None:
             self._http = self._new_http_client()
             self._owns_http = True
@@ -200,7 +201,11 @@ class _BaseClient(Generic[H]):
             timeout=self.timeout if self.timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
         return exchange(
-            call, request, max_retries=self.max_retries, secrets=(self._secrets.reveal(),)
+            call,
+            request,
+            max_retries=self.max_retries,
+            secrets=(self._secrets.reveal(),),
+            pause=self._pause,
         )
 
     def with_options(

@@ -212,12 +212,33 @@ def connection_error(exc: Exception, request: httpx.Request) -> APIConnectionErr
 # --- the life of a call --------------------------------------------------------------------------
 
 
+class Pause:
+    """Until when the API asked a client to slow down, shared by all its calls.
+
+    A 429 that is retried pauses every call of the client (and of its `with_options` copies),
+    not only the one that received it: forty workers of a bulk import then wait out one
+    `Retry-After` together instead of each spending a retry on the same limit.
+    """
+
+    def __init__(self) -> None:
+        self._until = 0.0
+
+    def remaining(self) -> float:
+        """Seconds left to wait, 0 when calls may go."""
+        return max(self._until - time.monotonic(), 0.0)
+
+    def extend(self, seconds: float) -> None:
+        """Make every call wait at least `seconds` from now."""
+        self._until = max(self._until, time.monotonic() + seconds)
+
+
 def exchange(
     call: Call[T],
     request: httpx.Request,
     *,
     max_retries: int,
     secrets: tuple[str, ...],
+    pause: Pause,
 ) -> Generator[httpx.Request | float, httpx.Response | Exception | None, T]:
     """Send `request` until it succeeds, fails for good, or runs out of retries.
 
@@ -227,6 +248,9 @@ def exchange(
     """
     secrets = secrets + call.secrets
     for attempt in range(max_retries + 1):
+        wait = pause.remaining()
+        if wait > 0:
+            yield wait
         started = time.monotonic()
         outcome = yield request
         assert outcome is not None, "the driver sends back what the send gave"
@@ -235,7 +259,10 @@ def exchange(
         if delay is None:
             return finish(call, request, outcome, secrets)
         logger.debug("%s %s: retrying in %.2f s", call.method, call.path, delay)
-        yield delay
+        if isinstance(outcome, httpx.Response) and outcome.status_code == 429:
+            pause.extend(delay)  # waited out at the top of the loop, with every other call
+        else:
+            yield delay
     raise AssertionError("unreachable: the last attempt's retry delay is None")
 
 

@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterable, Mapping
+from typing import Any
 
+import attrs
+
+from .._bulk import (
+    BulkResult,
+    ImportRequest,
+    Progress,
+    check_concurrency,
+    run_tasks,
+    run_threads,
+)
 from .._core import Call, parse_list, parse_model, parse_nothing, segment
 from ..models import PhoneNumber
 from ._base import AsyncResource, SyncResource
@@ -48,6 +60,25 @@ def update_call(phone_number: str, *, custom_prompt: str | None) -> Call[PhoneNu
 
 def delete_call(phone_number: str) -> Call[None]:
     return Call("DELETE", f"{_PATH}/{segment(phone_number, 'phone_number')}", parse_nothing)
+
+
+def import_work(
+    items: Iterable[ImportRequest | Mapping[str, Any]],
+) -> builtins.list[tuple[ImportRequest, Call[PhoneNumber]]]:
+    """Every item checked and described as a call before anything is sent."""
+    requests = [ImportRequest.from_input(item, index) for index, item in enumerate(items)]
+    return [(request, create_call(**attrs.asdict(request))) for request in requests]
+
+
+def profile_work(
+    profiles: Mapping[str, str | None],
+) -> builtins.list[tuple[str, Call[PhoneNumber]]]:
+    """Every number's PATCH described (and its path checked) before anything is sent."""
+    if not isinstance(profiles, Mapping):
+        raise TypeError("profiles must be a mapping of phone number to custom prompt")
+    return [
+        (number, update_call(number, custom_prompt=prompt)) for number, prompt in profiles.items()
+    ]
 
 
 class PhoneNumbers(SyncResource):
@@ -104,6 +135,71 @@ class PhoneNumbers(SyncResource):
     def list(self, agent_id: str | None = None) -> builtins.list[PhoneNumber]:
         """Your imported numbers, newest first; only one agent's with `agent_id`."""
         return self._client._request(list_call(agent_id))
+
+    def import_many(
+        self,
+        items: Iterable[ImportRequest | Mapping[str, Any]],
+        *,
+        concurrency: int = 8,
+        progress: Progress = None,
+    ) -> BulkResult[ImportRequest, PhoneNumber]:
+        """Import many numbers, `concurrency` at a time; one failure never stops the rest.
+
+        Each item is an `ImportRequest` or a dict of `create`'s arguments; numbers may come from
+        different Twilio accounts. Every item is checked before anything is sent. The result
+        lists each item's `PhoneNumber` or exception in input order; a 429 slows the whole
+        batch down, and an import that may have landed is never sent twice.
+
+        Args:
+            items: the numbers to import.
+            concurrency: requests in flight at most (threads sharing this client's pool).
+            progress: `True` for a progress bar (needs `pip install 'nixflex[progress]'`), or
+                a callable that gets `(done, total, item)` after each item.
+
+        Raises:
+            TypeError: an item is not an `ImportRequest` or a dict with `create`'s keys.
+
+        Example:
+            ```python
+            result = client.phone_numbers.import_many(clinics, concurrency=16, progress=True)
+            result.raise_for_failures()
+            ```
+        """
+        return run_threads(
+            self._client._request,
+            import_work(items),
+            concurrency=check_concurrency(concurrency),
+            progress=progress,
+            label="import_many",
+        )
+
+    def sync_profiles(
+        self,
+        profiles: Mapping[str, str | None],
+        *,
+        concurrency: int = 8,
+        progress: Progress = None,
+    ) -> BulkResult[str, PhoneNumber]:
+        """Set many business profiles at once: `{phone_number: custom_prompt}`; `None` clears.
+
+        One PATCH per number, `concurrency` at a time; the result lists each number's
+        `PhoneNumber` or exception in the mapping's order. Every number is checked before
+        anything is sent (a blank one raises `ValueError`).
+
+        Example:
+            ```python
+            result = client.phone_numbers.sync_profiles(
+                {clinic.phone: clinic.profile() for clinic in clinics}, concurrency=16
+            )
+            ```
+        """
+        return run_threads(
+            self._client._request,
+            profile_work(profiles),
+            concurrency=check_concurrency(concurrency),
+            progress=progress,
+            label="sync_profiles",
+        )
 
     def update(self, phone_number: str, *, custom_prompt: str | None) -> PhoneNumber:
         """Set a number's business profile; it takes effect on the next call or text.
@@ -167,6 +263,38 @@ class AsyncPhoneNumbers(AsyncResource):
     async def list(self, agent_id: str | None = None) -> builtins.list[PhoneNumber]:
         """Your imported numbers, newest first; only one agent's with `agent_id`."""
         return await self._client._request(list_call(agent_id))
+
+    async def import_many(
+        self,
+        items: Iterable[ImportRequest | Mapping[str, Any]],
+        *,
+        concurrency: int = 8,
+        progress: Progress = None,
+    ) -> BulkResult[ImportRequest, PhoneNumber]:
+        """Import many numbers, `concurrency` in flight (see `PhoneNumbers.import_many`)."""
+        return await run_tasks(
+            self._client._request,
+            import_work(items),
+            concurrency=check_concurrency(concurrency),
+            progress=progress,
+            label="import_many",
+        )
+
+    async def sync_profiles(
+        self,
+        profiles: Mapping[str, str | None],
+        *,
+        concurrency: int = 8,
+        progress: Progress = None,
+    ) -> BulkResult[str, PhoneNumber]:
+        """Set many business profiles at once (see `PhoneNumbers.sync_profiles`)."""
+        return await run_tasks(
+            self._client._request,
+            profile_work(profiles),
+            concurrency=check_concurrency(concurrency),
+            progress=progress,
+            label="sync_profiles",
+        )
 
     async def update(self, phone_number: str, *, custom_prompt: str | None) -> PhoneNumber:
         """Set a number's business profile; `None` or `""` clears it (see `PhoneNumbers.update`)."""

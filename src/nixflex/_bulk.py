@@ -1,0 +1,262 @@
+"""Many calls at once: bounded concurrency, every outcome kept in input order, progress.
+
+What both clients share is here: turning the input into calls (all checked before anything is
+sent), collecting outcomes into a `BulkResult`, and reporting progress. What differs is how
+the calls run at the same time: `run_threads` on a thread pool sharing the one `httpx.Client`,
+`run_tasks` on asyncio tasks under a semaphore sharing the one `httpx.AsyncClient`. A 429 pauses
+every call of the client (see `_core.Pause`), so a rate limit slows the whole batch down.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from typing import Any, Generic, TypeAlias, TypeVar
+
+import attrs
+
+from ._core import Call
+from ._exceptions import NixflexError
+
+if sys.version_info >= (3, 11):
+    from builtins import ExceptionGroup
+else:  # pragma: no cover - Python 3.10
+    from exceptiongroup import ExceptionGroup
+
+__all__ = ["BulkError", "BulkItem", "BulkResult", "ImportRequest", "Progress"]
+
+I = TypeVar("I")  # noqa: E741 - the input of one item
+T = TypeVar("T")
+
+
+@attrs.frozen(kw_only=True)
+class ImportRequest:
+    """One number for `phone_numbers.import_many`: what `phone_numbers.create` takes.
+
+    The Twilio token is left out of the repr, so a result or a log of requests never shows it.
+    """
+
+    phone_number: str
+    twilio_sid: str
+    twilio_token: str = attrs.field(repr=False)
+    agent_id: str
+    custom_prompt: str | None = None
+
+    @classmethod
+    def from_input(cls, item: ImportRequest | Mapping[str, Any], index: int) -> ImportRequest:
+        """`item` as an `ImportRequest`; a mapping takes `create`'s keyword names."""
+        if isinstance(item, cls):
+            return item
+        if not isinstance(item, Mapping):
+            raise TypeError(
+                f"item {index}: expected an ImportRequest or a dict, got {type(item).__name__}"
+            )
+        names = {field.name for field in attrs.fields(cls)}
+        unknown = sorted(set(item) - names)
+        required = {f.name for f in attrs.fields(cls) if f.default is attrs.NOTHING}
+        missing = sorted(required - set(item))
+        if unknown or missing:
+            problems = [f"unknown keys {unknown}"] * bool(unknown)
+            problems += [f"missing keys {missing}"] * bool(missing)
+            raise TypeError(f"item {index}: {'; '.join(problems)}")
+        for name in names:
+            value = item.get(name)
+            if not isinstance(value, str) and not (name == "custom_prompt" and value is None):
+                # Names the field, never the value: it may be the token.
+                raise TypeError(f"item {index}: {name} must be a str")
+        return cls(**item)
+
+
+@attrs.frozen
+class BulkItem(Generic[I, T]):
+    """The outcome of one item of a bulk call.
+
+    Attributes:
+        index: the item's position in the input.
+        input: what was asked (an `ImportRequest`, or a phone number for `sync_profiles`).
+        result: the call's result, or `None` if it failed.
+        error: the `NixflexError` it raised, or `None` if it succeeded.
+    """
+
+    index: int
+    input: I
+    result: T | None = None
+    error: NixflexError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the item succeeded."""
+        return self.error is None
+
+
+class BulkError(ExceptionGroup[NixflexError], NixflexError):
+    """The failures of a bulk call, as an exception group (`except*` picks them by class)."""
+
+
+class BulkResult(Generic[I, T]):
+    """Every item's outcome, in input order: nothing stops half-way on a failure.
+
+    Example:
+        ```python
+        result = client.phone_numbers.import_many(clinics, concurrency=16)
+        print(f"{len(result.succeeded)} imported, {len(result.failed)} failed")
+        for item in result.failed:
+            print(item.input.phone_number, item.error)
+        ```
+    """
+
+    def __init__(self, items: Sequence[BulkItem[I, T]]) -> None:
+        self.items: list[BulkItem[I, T]] = list(items)
+
+    @property
+    def succeeded(self) -> list[T]:
+        """The results of the items that succeeded, in input order."""
+        return [item.result for item in self.items if item.error is None]  # type: ignore[misc]
+
+    @property
+    def failed(self) -> list[BulkItem[I, T]]:
+        """The items that failed, in input order; each has its `input` and `error`."""
+        return [item for item in self.items if item.error is not None]
+
+    def raise_for_failures(self) -> None:
+        """Raise a `BulkError` (an exception group of the failures) if any item failed."""
+        errors = [item.error for item in self.items if item.error is not None]
+        if errors:
+            raise BulkError(f"{len(errors)} of {len(self.items)} items failed", errors)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[BulkItem[I, T]]:
+        return iter(self.items)
+
+    def __repr__(self) -> str:
+        return (
+            f"<BulkResult {len(self.items) - len(self.failed)} succeeded, "
+            f"{len(self.failed)} failed>"
+        )
+
+
+Progress: TypeAlias = "bool | Callable[[int, int, BulkItem[Any, Any]], object] | None"
+"""`True` for a tqdm bar, a callable to get `(done, total, item)` after each item, or `None`."""
+
+
+class _Reporter:
+    """Tells `progress` about each finished item, in the caller's thread."""
+
+    def __init__(self, progress: Progress, total: int, label: str) -> None:
+        self._done = 0
+        self._failed = 0
+        self._total = total
+        self._callback: Callable[[int, int, BulkItem[Any, Any]], object] | None = None
+        self._bar: Any = None
+        if progress is True:
+            try:
+                from tqdm.auto import tqdm  # type: ignore[import-untyped]
+            except ImportError:
+                raise ImportError(
+                    "progress=True draws a bar with tqdm, which is not installed: "
+                    "pip install 'nixflex[progress]' (or pass a callable)"
+                ) from None
+            self._bar = tqdm(total=total, desc=label, unit="item")
+        elif callable(progress):
+            self._callback = progress
+        elif progress not in (None, False):
+            raise TypeError("progress must be True, a callable or None")
+
+    def __call__(self, item: BulkItem[Any, Any]) -> None:
+        self._done += 1
+        if self._bar is not None:
+            self._bar.update(1)
+            if not item.ok:
+                self._failed += 1
+                self._bar.set_postfix(failed=self._failed)
+        if self._callback is not None:
+            self._callback(self._done, self._total, item)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def check_concurrency(concurrency: int) -> int:
+    """`concurrency` if it is a whole number >= 1, else `ValueError` before anything is sent."""
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValueError(f"concurrency must be a whole number >= 1, got {concurrency!r}")
+    return concurrency
+
+
+def _attempt(
+    request: Callable[[Call[T]], T], call: Call[T]
+) -> tuple[T | None, NixflexError | None]:
+    try:
+        return request(call), None
+    except NixflexError as exc:
+        return None, exc
+
+
+def run_threads(
+    request: Callable[[Call[T]], T],
+    work: Sequence[tuple[I, Call[T]]],
+    *,
+    concurrency: int,
+    progress: Progress,
+    label: str,
+) -> BulkResult[I, T]:
+    """Run `work` on at most `concurrency` threads sharing one sync client."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    report = _Reporter(progress, len(work), label)
+    items: list[BulkItem[I, T]] = []
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="nixflex-bulk")
+    try:
+        futures = {
+            pool.submit(_attempt, request, call): index for index, (_, call) in enumerate(work)
+        }
+        for future in as_completed(futures):
+            index = futures[future]
+            result, error = future.result()
+            item = BulkItem(index, work[index][0], result, error)
+            items.append(item)
+            report(item)
+    finally:
+        # On an unexpected error or Ctrl-C, items not started yet are not sent at all.
+        pool.shutdown(wait=True, cancel_futures=True)
+        report.close()
+    return BulkResult(sorted(items, key=lambda item: item.index))
+
+
+async def run_tasks(
+    request: Callable[[Call[T]], Awaitable[T]],
+    work: Sequence[tuple[I, Call[T]]],
+    *,
+    concurrency: int,
+    progress: Progress,
+    label: str,
+) -> BulkResult[I, T]:
+    """Run `work` as tasks, at most `concurrency` in flight, sharing one async client."""
+    import asyncio
+
+    report = _Reporter(progress, len(work), label)
+    slots = asyncio.Semaphore(concurrency)
+
+    async def attempt(index: int, call: Call[T]) -> BulkItem[I, T]:
+        async with slots:
+            try:
+                return BulkItem(index, work[index][0], await request(call))
+            except NixflexError as exc:
+                return BulkItem(index, work[index][0], error=exc)
+
+    tasks = [asyncio.ensure_future(attempt(i, call)) for i, (_, call) in enumerate(work)]
+    items: list[BulkItem[I, T]] = []
+    try:
+        for next_done in asyncio.as_completed(tasks):
+            item = await next_done
+            items.append(item)
+            report(item)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        report.close()
+    return BulkResult(sorted(items, key=lambda item: item.index))
