@@ -10,6 +10,9 @@ import respx
 import nixflex
 from tests.support import API_KEY, BASE_URL, AnyClient
 
+# The real loopback HTTP server (tests/loopback.py) and its fixtures, for every test module.
+pytest_plugins = ["tests.loopback"]
+
 
 @pytest.fixture
 def anyio_backend() -> str:

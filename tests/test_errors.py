@@ -252,3 +252,24 @@ def test_the_tree_is_the_one_the_spec_draws() -> None:
     for cls, parent in tree.items():
         assert cls.__bases__ == (parent,), cls
     assert len(documented_codes()) == 11
+
+
+async def test_the_sdks_own_frames_hold_no_secret_an_error_tracker_could_record(
+    client: AnyClient, api: respx.MockRouter
+) -> None:
+    # Error trackers (Sentry) record each frame's local variables. The resource method's own
+    # `twilio_token` argument is the caller's; the frames below it must hide what they hold.
+    api.post(LIST).respond(401, json={"error": {"code": "twilio_auth_failed", "message": "no"}})
+    with pytest.raises(nixflex.TwilioAuthFailedError) as caught:
+        await import_number(client)
+    frames = traceback.TracebackException.from_exception(caught.value, capture_locals=True)
+    inner = [
+        frame
+        for frame in frames.stack
+        if "nixflex" in frame.filename and "/resources/" not in frame.filename
+    ]
+    assert {frame.name for frame in inner} >= {"exchange", "finish"}
+    for frame in inner:
+        shown = repr(frame.locals)
+        assert TWILIO_TOKEN not in shown, frame.name
+        assert KEY_SECRET not in shown, frame.name

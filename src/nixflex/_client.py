@@ -8,7 +8,6 @@ and `time.sleep`, `AsyncClient._request` with `httpx.AsyncClient.send` and `asyn
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import logging
 import os
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
-from ._core import Call, Pause, exchange
+from ._core import Call, Hidden, Pause, exchange
 from ._exceptions import NixflexError
 from ._version import __version__
 
@@ -47,21 +46,6 @@ class _Unset:
 
 
 _UNSET: Any = _Unset()
-
-
-class _Secret:
-    """A credential that never shows itself in a repr, a debugger or `vars()`."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "'***'"
 
 
 def _check_credential(value: object, field: str, *, allow_colon: bool = True) -> str:
@@ -150,6 +134,14 @@ def _log_from_env() -> None:
     logger.setLevel(level)
 
 
+async def _async_sleep(seconds: float) -> None:
+    # asyncio is imported on the first retry, not by `import nixflex`: a sync user never pays
+    # for it (about 10 ms of start-up).
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
 class _BaseClient(Generic[H]):
     _http: H
 
@@ -165,8 +157,8 @@ class _BaseClient(Generic[H]):
         http_client: H | None,
     ) -> None:
         token, self._key_id, secret = _resolve_key(api_key, key_id, key_secret)
-        self._authorization = _Secret(f"Bearer {token}")
-        self._secrets = _Secret(secret)
+        self._authorization = Hidden(f"Bearer {token}")
+        self._secrets: Hidden[tuple[str, ...]] = Hidden((secret,))
         self.base_url = _check_base_url(
             base_url or os.environ.get("NIXFLEX_BASE_URL") or DEFAULT_BASE_URL
         )
@@ -188,10 +180,12 @@ class _BaseClient(Generic[H]):
         """The life of `call` on this client, for the shell to drive (see `_core.exchange`)."""
         if self._http.is_closed:
             raise NixflexError(f"this {type(self).__name__} is closed; make a new one")
+        query = {key: value for key, value in call.query.items() if value is not None}
         request = self._http.build_request(
             call.method,
             self.base_url + call.path,
-            params={key: value for key, value in call.query.items() if value is not None},
+            # `None` when empty: httpx re-parses and rebuilds the URL for any params, even `{}`.
+            params=query or None,
             json=call.body,
             headers={
                 "Authorization": self._authorization.reveal(),
@@ -204,7 +198,7 @@ class _BaseClient(Generic[H]):
             call,
             request,
             max_retries=self.max_retries,
-            secrets=(self._secrets.reveal(),),
+            secrets=self._secrets,
             pause=self._pause,
         )
 
@@ -390,7 +384,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
             http_client=http_client,
         )
 
-    _sleep = staticmethod(asyncio.sleep)
+    _sleep = staticmethod(_async_sleep)
 
     def _new_http_client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, follow_redirects=False)

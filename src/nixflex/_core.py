@@ -36,6 +36,7 @@ from ._retry import retry_after, retry_delay
 
 T = TypeVar("T")
 M = TypeVar("M")
+V = TypeVar("V")
 
 logger = logging.getLogger("nixflex")
 
@@ -44,6 +45,23 @@ Query = Mapping[str, "str | int | None"]
 MASK = "***"
 # A value this short would mask ordinary words in messages; a real key or token is far longer.
 _MIN_SECRET_LENGTH = 4
+
+
+class Hidden(Generic[V]):
+    """A value (a key, a token) that never shows itself: not in a repr, a debugger, `vars()`,
+    or the local variables an error tracker records with a traceback."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: V) -> None:
+        self._value = value
+
+    def reveal(self) -> V:
+        """The value itself, for the one place that must send or mask it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "<hidden>"
 
 
 @attrs.frozen
@@ -63,7 +81,7 @@ class Call(Generic[T]):
     path: str
     parse: Callable[[httpx.Response], T]
     query: Query = attrs.field(factory=dict)
-    body: Mapping[str, object] | None = None
+    body: Mapping[str, object] | None = attrs.field(default=None, repr=False)
     secrets: tuple[str, ...] = attrs.field(default=(), repr=False)
 
 
@@ -237,7 +255,7 @@ def exchange(
     request: httpx.Request,
     *,
     max_retries: int,
-    secrets: tuple[str, ...],
+    secrets: Hidden[tuple[str, ...]],
     pause: Pause,
 ) -> Generator[httpx.Request | float, httpx.Response | Exception | None, T]:
     """Send `request` until it succeeds, fails for good, or runs out of retries.
@@ -246,7 +264,7 @@ def exchange(
     exception it raised) or the seconds to sleep (the driver sends back `None`). Returns the
     parsed result, or raises the call's `NixflexError`.
     """
-    secrets = secrets + call.secrets
+    secrets = Hidden(secrets.reveal() + call.secrets)
     for attempt in range(max_retries + 1):
         wait = pause.remaining()
         if wait > 0:
@@ -270,13 +288,13 @@ def finish(
     call: Call[T],
     request: httpx.Request,
     outcome: httpx.Response | Exception,
-    secrets: tuple[str, ...],
+    secrets: Hidden[tuple[str, ...]],
 ) -> T:
     """The result of a call whose last attempt ended in `outcome`, or its exception."""
     if isinstance(outcome, Exception):
         raise connection_error(outcome, request) from outcome
     if not outcome.is_success:
-        raise status_error(outcome, secrets)
+        raise status_error(outcome, secrets.reveal())
     try:
         return call.parse(outcome)
     except NixflexError:
@@ -284,9 +302,9 @@ def finish(
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
         raise APIResponseValidationError(
-            mask(f"the API's answer does not have the documented shape: {what}", secrets),
+            mask(f"the API's answer does not have the documented shape: {what}", secrets.reveal()),
             response=outcome,
-            body=mask(_body_or_text(outcome), secrets),
+            body=mask(_body_or_text(outcome), secrets.reveal()),
         ) from None
 
 

@@ -6,12 +6,13 @@ differ only in the two `*_call` functions below, and the runners, `Paginator` an
 `AsyncPaginator`, just fetch `batch.next` until there is none.
 
 Paging stops when the API says `hasMore: false`, on an empty page, or, when `hasMore` is absent,
-on a page shorter than `limit`.
+on a page shorter than `limit`. A page that brings nothing new (a cursor that does not move, an
+`offset` the server ignores) raises `NixflexError` instead of looping.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -47,12 +48,24 @@ def _read_page(response: httpx.Response, cls: type[T], limit: int) -> tuple[list
     return items, more
 
 
-def offset_call(path: str, cls: type[T], *, limit: int, offset: int) -> Call[Batch[T]]:
-    """The call for the page at `offset`; the next page starts after the items received."""
+def offset_call(
+    path: str, cls: type[T], *, limit: int, offset: int, previous: Sequence[T] = ()
+) -> Call[Batch[T]]:
+    """The call for the page at `offset`; the next page starts after the items received.
+
+    `previous` is the page before this one. A page that brings exactly the same items again
+    (a server or cache that ignores `offset`) raises instead of looping for ever.
+    """
 
     def parse(response: httpx.Response) -> Batch[T]:
         items, more = _read_page(response, cls, limit)
-        following = offset_call(path, cls, limit=limit, offset=offset + len(items))
+        if items and items == list(previous):
+            raise NixflexError(
+                f"paging {path} stopped moving: the API answered offset={offset} with the same "
+                f"{len(items)} items as offset={offset - len(previous)}; stopping instead of "
+                "looping"
+            )
+        following = offset_call(path, cls, limit=limit, offset=offset + len(items), previous=items)
         return Batch(items, following if more else None)
 
     return Call("GET", path, parse, query={"limit": limit, "offset": offset})
@@ -97,7 +110,7 @@ def cursor_call(
         following = cursor_call(
             path,
             limit=limit,
-            before=format_timestamp(oldest),
+            before=format_timestamp(oldest, "before"),
             after=after,
             cursor=oldest,
             seen_at_cursor=at_oldest | seen_at_cursor if oldest == cursor else at_oldest,
@@ -107,16 +120,28 @@ def cursor_call(
     return Call("GET", path, parse, query={"limit": limit, "before": before, "after": after})
 
 
-def format_timestamp(value: datetime | str) -> str:
-    """A `datetime` as RFC 3339 in UTC (`...Z`; a naive one is UTC); a string as it is."""
+def format_timestamp(value: datetime | str, name: str) -> str:
+    """A `datetime` as RFC 3339 in UTC (`...Z`; a naive one is UTC); a string as it is.
+
+    Raises `ValueError` for a blank string and `TypeError` for anything else, before any request.
+    """
     if isinstance(value, str):
+        if not value.strip():
+            raise ValueError(f"{name} must not be empty or blank")
         return value
     if not isinstance(value, datetime):
-        raise TypeError(f"expected a datetime or an ISO 8601 string, got {type(value).__name__}")
-    utc = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
-    utc = utc.astimezone(timezone.utc)
+        raise TypeError(
+            f"{name} must be a datetime or an ISO 8601 string, got {type(value).__name__}"
+        )
+    utc = as_utc(value)
     spec = "microseconds" if utc.microsecond else "seconds"
     return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+def as_utc(value: datetime) -> datetime:
+    """`value` in UTC; a naive `datetime` is taken to be UTC already."""
+    aware = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+    return aware.astimezone(timezone.utc)
 
 
 def check_limit(value: int, name: str, low: int, high: int) -> int:

@@ -9,6 +9,7 @@ from .._pagination import (
     AsyncPaginator,
     Batch,
     Paginator,
+    as_utc,
     check_limit,
     cursor_call,
     format_timestamp,
@@ -49,9 +50,22 @@ def messages_call(
     return cursor_call(
         f"{_PATH}/{segment(number_id, 'number_id')}/messages",
         limit=check_limit(limit, "limit", 1, 200),
-        before=None if before is None else format_timestamp(before),
-        after=None if after is None else format_timestamp(after),
+        before=None if before is None else format_timestamp(before, "before"),
+        after=None if after is None else format_timestamp(after, "after"),
+        # From the first page on, a message newer than `before` is not yielded.
+        cursor=None if before is None else _instant(before),
     )
+
+
+def _instant(value: datetime | str) -> datetime | None:
+    if isinstance(value, datetime):
+        return as_utc(value)
+    from .._convert import parse_datetime
+
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        return None  # a format the API may know and we do not: sent as given, not filtered
 
 
 class Messages(SyncResource):

@@ -47,6 +47,9 @@ def create_call(
 
 
 def list_call(agent_id: str | None = None) -> Call[builtins.list[PhoneNumber]]:
+    if agent_id is not None and (not isinstance(agent_id, str) or not agent_id.strip()):
+        # `?agent_id=` would list nobody's numbers, or everybody's: neither is what was meant.
+        raise ValueError("agent_id must be a non-blank string, or None for every agent")
     return Call("GET", _PATH, parse_list(PhoneNumber, *_MANY), query={"agent_id": agent_id})
 
 
