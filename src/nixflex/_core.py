@@ -32,7 +32,7 @@ from ._exceptions import (
     NixflexError,
     error_class,
 )
-from ._retry import retry_after, retry_delay
+from ._retry import may_have_landed, retry_after, retry_delay
 
 T = TypeVar("T")
 M = TypeVar("M")
@@ -75,6 +75,8 @@ class Call(Generic[T]):
         query: query parameters; `None` values are left out.
         body: the JSON body, or `None` for no body.
         secrets: values sent in this call that must never appear in an error (a Twilio token).
+        gone_means_done: for a delete: a 404 after an attempt that may have landed means that
+            attempt did the work and only its answer was lost, so the call succeeded.
     """
 
     method: str
@@ -83,6 +85,7 @@ class Call(Generic[T]):
     query: Query = attrs.field(factory=dict)
     body: Mapping[str, object] | None = attrs.field(default=None, repr=False)
     secrets: tuple[str, ...] = attrs.field(default=(), repr=False)
+    gone_means_done: bool = False
 
 
 def segment(value: str, name: str) -> str:
@@ -265,6 +268,7 @@ def exchange(
     parsed result, or raises the call's `NixflexError`.
     """
     secrets = Hidden(secrets.reveal() + call.secrets)
+    landed_before = False
     for attempt in range(max_retries + 1):
         wait = pause.remaining()
         if wait > 0:
@@ -275,7 +279,8 @@ def exchange(
         _log_attempt(call, outcome, attempt, time.monotonic() - started, max_retries)
         delay = retry_delay(attempt, outcome, call.method, max_retries=max_retries)
         if delay is None:
-            return finish(call, request, outcome, secrets)
+            return finish(call, request, outcome, secrets, landed_before=landed_before)
+        landed_before = landed_before or may_have_landed(outcome)
         logger.debug("%s %s: retrying in %.2f s", call.method, call.path, delay)
         if isinstance(outcome, httpx.Response) and outcome.status_code == 429:
             pause.extend(delay)  # waited out at the top of the loop, with every other call
@@ -289,11 +294,15 @@ def finish(
     request: httpx.Request,
     outcome: httpx.Response | Exception,
     secrets: Hidden[tuple[str, ...]],
+    *,
+    landed_before: bool = False,
 ) -> T:
     """The result of a call whose last attempt ended in `outcome`, or its exception."""
     if isinstance(outcome, Exception):
         raise connection_error(outcome, request) from outcome
-    if not outcome.is_success:
+    if outcome.status_code == 404 and call.gone_means_done and landed_before:
+        logger.debug("%s %s: 404 on a retry; an earlier attempt did it", call.method, call.path)
+    elif not outcome.is_success:
         raise status_error(outcome, secrets.reveal())
     try:
         return call.parse(outcome)

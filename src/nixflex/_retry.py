@@ -37,6 +37,17 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _MAYBE_SENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 
+def may_have_landed(outcome: httpx.Response | Exception) -> bool:
+    """Whether the server may have carried out a request whose attempt ended in `outcome`.
+
+    A request that never left (refused, connect timeout, pool timeout) or was turned away
+    (429) did nothing; a broken connection, a read timeout or a 5xx may hide work done.
+    """
+    if isinstance(outcome, Exception):
+        return not isinstance(outcome, _NOT_SENT)
+    return outcome.status_code == 408 or outcome.status_code >= 500
+
+
 def retry_after(response: httpx.Response, *, now: Callable[[], float] = time.time) -> float | None:
     """Seconds the response's `Retry-After` header asks for, or `None` if absent or unreadable."""
     value = response.headers.get("retry-after")

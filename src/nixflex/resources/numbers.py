@@ -37,7 +37,8 @@ def list_call(*, limit: int = 20, offset: int = 0) -> Call[Batch[Number]]:
 
 
 def release_call(number_id: str) -> Call[None]:
-    return Call("DELETE", f"{_PATH}/{segment(number_id, 'number_id')}", parse_nothing)
+    path = f"{_PATH}/{segment(number_id, 'number_id')}"
+    return Call("DELETE", path, parse_nothing, gone_means_done=True)
 
 
 def messages_call(
@@ -138,6 +139,8 @@ class Numbers(SyncResource):
         """Release a number back to the carrier. **Irreversible**: it cannot be recovered.
 
         The number's messages and conversation history are kept for audit.
+        When the answer to an attempt is lost and the retry finds the number gone, the release
+        counts as done.
 
         Raises:
             NumberNotFoundError: no number of yours has this id.

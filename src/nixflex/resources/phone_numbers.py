@@ -62,7 +62,8 @@ def update_call(phone_number: str, *, custom_prompt: str | None) -> Call[PhoneNu
 
 
 def delete_call(phone_number: str) -> Call[None]:
-    return Call("DELETE", f"{_PATH}/{segment(phone_number, 'phone_number')}", parse_nothing)
+    path = f"{_PATH}/{segment(phone_number, 'phone_number')}"
+    return Call("DELETE", path, parse_nothing, gone_means_done=True)
 
 
 def import_work(
@@ -225,6 +226,9 @@ class PhoneNumbers(SyncResource):
 
         The number **stays in your Twilio account and keeps billing there**: release it
         through Twilio's API or console if you no longer need it.
+
+        Safe to retry: when the answer to an attempt is lost and the retry finds the number
+        already gone, the delete counts as done.
 
         Raises:
             NumberNotFoundError: no number of yours is `phone_number`.

@@ -1,0 +1,149 @@
+"""An in-memory emulator of the whole documented Nixflex API, for tests without a live account.
+
+`FakeNixflex` holds accounts and their API keys, agents, fake Twilio accounts (numbers and their
+webhooks), imported phone numbers, and provisioned numbers with their messages. It answers like
+the real API, in the documented order of checks, and records what it received.
+
+Three ways in, all answered by the same code:
+
+- `fake.client(account)` / `fake.async_client(account)`: a `nixflex.Client` /
+  `nixflex.AsyncClient` talking to the emulator in memory.
+- `fake.transport()`: an `httpx.MockTransport` for any httpx client (sync or async).
+- `fake.serve(port=0)`: a real HTTP server on 127.0.0.1 in a background thread, for code in
+  other processes; or from a shell, `python -m nixflex.testing --port 8787`, which seeds a demo
+  account, agent and Twilio account and prints the URL and keys.
+
+Seed it with `add_account`, `add_api_key`, `revoke_api_key`, `add_agent`,
+`add_twilio_account`, `add_twilio_number`, `set_twilio_webhooks`, `import_phone_number`,
+`provision_number` and `deliver_sms` (a seeding call that breaks a rule of the API raises
+`ValueError`); assert with `accounts()`, `agents()`, `twilio_account()`, `twilio_webhooks()`,
+`phone_numbers()`, `numbers()`, `messages()` and `requests`. Every view is a frozen snapshot.
+
+A pytest fixture:
+
+```python
+import pytest
+from nixflex.testing import FakeNixflex
+
+@pytest.fixture
+def fake():
+    return FakeNixflex()
+
+def test_onboarding_imports_the_number(fake):
+    account = fake.add_account()
+    agent_id = fake.add_agent(account)
+    twilio = fake.add_twilio_account(numbers=["+447700900123"])
+    with fake.client(account) as client:
+        client.phone_numbers.create(
+            phone_number="+447700900123",
+            twilio_sid=twilio.sid,
+            twilio_token=twilio.token,
+            agent_id=agent_id,
+        )
+    assert fake.twilio_webhooks("+447700900123").points_at_nixflex
+    assert fake.requests[-1].status == 201
+```
+
+Testing your retry handling: `fake.fail_next(2, 503, retry_after=1)`,
+`fake.delay_next(seconds=5, route="GET /v1/numbers")`, `fake.drop_next()`. A fault hits the
+next matching requests *before* they are processed, so they change nothing (they are recorded,
+with `processed=False`); pass `after_processing=True` for "the server did the work, then the
+answer was lost". `route` is `"METHOD /path"` or `"/path"`, where `{name}` matches one segment
+and a final `*` the rest (`"DELETE /v1/numbers/{id}"`, `"/v1/numbers/*"`). A request draws at
+most one delay and one fail-or-drop fault, oldest first. Through `transport()`, a delay longer
+than the client's read timeout raises `httpx.ReadTimeout`, as a socket would.
+
+Error codes the API docs do not list, and when the emulator answers with them:
+
+| code | status | when |
+|---|---|---|
+| `unauthorized` | 401 | no or malformed `Authorization`; unknown or revoked key |
+| `not_found` | 404 | no such route (checked after authentication) |
+| `method_not_allowed` | 405 | the route exists, not for this method (`Allow` lists them) |
+| `invalid_json` | 400 | the body is not JSON, or not a JSON object |
+| `invalid_field` | 400 | a documented field has the wrong JSON type (e.g. a number) |
+| `invalid_country` | 400 | `POST /v1/numbers`: `country` is not two letters |
+| `invalid_parameter` | 400 | `limit`/`offset` out of range; `before`/`after` not ISO 8601 |
+| `number_not_found` | 404 | also on the routes with a `{number_id}`, and on `DELETE` |
+| `agent_not_found` | 404 | also `POST /v1/numbers` with an unknown `agentId` |
+| `agent_not_owned` | 403 | also `POST /v1/numbers` with another account's `agentId` |
+
+`number_not_found` answers for an unknown number and for another account's alike, on
+`PATCH`/`DELETE /v1/phone-numbers/{n}`, `DELETE /v1/numbers/{id}` and
+`GET /v1/numbers/{id}/messages`. Failures injected by `FakeNixflex.fail_next` without `code=`
+are named after their status: 408 `request_timeout`, 429 `rate_limited`, 500 `internal_error`,
+502 `bad_gateway`, 503 `service_unavailable`, 504 `gateway_timeout`, any other
+`injected_fault`. The loopback server's own refusals (a malformed request line, bad body
+framing) come in the same JSON shape, coded after their status (`bad_request`, ...).
+
+Choices where the docs are silent:
+
+- Twilio credentials: an SID no Twilio account has gives `twilio_invalid_credentials` (401);
+  a known SID with the wrong token gives `twilio_auth_failed` (401, Twilio's error 20003).
+- Order of checks: authentication, route, then the body or query, then lookups. Import:
+  `missing_field` (any of the four absent, null or `""`; every such field is named) →
+  `invalid_field` → `invalid_phone_format` → `invalid_twilio_sid` → Twilio credentials →
+  `number_not_in_twilio` (Twilio's prefix search, then strict equality) → `agent_not_found`
+  → `agent_not_owned` → `number_already_imported` (attached to any agent of any account) →
+  `custom_prompt_too_long`. PATCH and the messages list check their input before looking up
+  the number, so a bad body or query wins over `number_not_found`.
+- Both casings are accepted in bodies; when both are sent, the documented casing wins. An empty
+  body counts as `{}` (so an empty PATCH is `missing_field`).
+- `custom_prompt`: null or `""` store null (on import and PATCH); the 8000 limit counts
+  Unicode code points.
+- Imported numbers are answered with every field (`custom_prompt` and `created_at` too).
+  Import overwrites the Twilio number's voice, SMS and status webhooks with Nixflex's URLs
+  (`TwilioWebhooks.points_at_nixflex`); delete sets all three to None and leaves the number in
+  its Twilio account. Deleting the same number twice gives `number_not_found`.
+- `POST /v1/numbers` answers 201; `country` is two letters in any case (stored upper case),
+  null or absent means `"US"`; an `agentId` of null or `""` attaches no agent. Generated
+  numbers use fictional ranges where there are some (US/CA `+1 NPA 555-01xx`, GB
+  `+44 7700 900xxx`), a plausible length for a dozen other countries, and calling code `+999`
+  for the rest.
+- `GET /v1/numbers` lists oldest first (so offsets stay put as numbers are added) and includes
+  released numbers with `status: "released"`. Releasing is idempotent: releasing a released
+  number answers 204 again (a retried DELETE must not fail); its messages stay listable.
+- Successful DELETEs answer 204 without a body.
+- Messages: `before` and `after` are exclusive; a timestamp without an offset is UTC; a blank
+  parameter counts as absent. Newest first, ties broken by arrival order.
+- Timestamps are sent as RFC 3339 UTC (`2025-01-15T10:45:00Z`), with milliseconds only when
+  there are some. Generated ones always move forward by at least 1 ms.
+- Every response, errors and successes alike, has `x-request-id: req_…`. Error messages never
+  repeat a value from the request.
+- `FakeNixflex.requests` keeps the key id of the `Authorization` header but never the secret
+  (`Bearer key_…:<redacted>`), and replaces a Twilio token in a body with `"<redacted>"`.
+- `fake.client()` hands the SDK an `httpx.Client` of its own over `transport()`, which
+  closing the SDK client (or leaving its `with` block) closes too.
+"""
+
+from __future__ import annotations
+
+from ._fake import FakeNixflex
+from ._records import (
+    NIXFLEX_SMS_URL,
+    NIXFLEX_STATUS_CALLBACK_URL,
+    NIXFLEX_VOICE_URL,
+    Account,
+    ImportedNumber,
+    ProvisionedNumber,
+    RecordedRequest,
+    SmsMessage,
+    TwilioAccount,
+    TwilioWebhooks,
+)
+from ._server import FakeServer
+
+__all__ = [
+    "Account",
+    "FakeNixflex",
+    "FakeServer",
+    "ImportedNumber",
+    "NIXFLEX_SMS_URL",
+    "NIXFLEX_STATUS_CALLBACK_URL",
+    "NIXFLEX_VOICE_URL",
+    "ProvisionedNumber",
+    "RecordedRequest",
+    "SmsMessage",
+    "TwilioAccount",
+    "TwilioWebhooks",
+]

@@ -1,0 +1,619 @@
+"""`FakeNixflex`: the emulator's public face (seeding, views, faults, the ways in).
+
+Every request, whichever way it came in, goes through `FakeNixflex._exchange`: draw faults, pause,
+then answer under the lock with `_routes.handle_api`, then record it. The pauses are yielded rather
+than slept so that the sync transport, the async transport and the threaded server can each wait
+in their own way, and so that no one ever sleeps while holding the lock.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ._faults import (
+    Fault,
+    FaultQueue,
+    Plan,
+    RoutePattern,
+    check_count,
+    check_seconds,
+    check_status,
+    retry_after_header,
+)
+from ._records import (
+    Account,
+    ImportedNumber,
+    ProvisionedNumber,
+    RecordedRequest,
+    SmsMessage,
+    TwilioAccount,
+    TwilioWebhooks,
+)
+from ._routes import check_agent, country_value, handle_api, import_number
+from ._state import E164, State, newest_first_imported, newest_first_messages
+from ._wire import ApiError, Outcome, WireRequest, WireResponse, truncate_to_millis
+
+if TYPE_CHECKING:
+    import httpx
+
+    from nixflex import AsyncClient, Client
+
+    from ._server import FakeServer
+
+REDACTED = "<redacted>"
+_TOKEN_FIELDS = ("twilio_token", "twilioToken")
+
+
+class Exchange:
+    """One request on its way through the emulator: iterate it for the pauses, then read `outcome`.
+
+    Whoever drives it sleeps for each yielded number of seconds (or less, if its own client
+    would have given up by then) and then sends `outcome`: a response, or a dropped connection.
+    """
+
+    def __init__(self, steps: Generator[float, None, Outcome]) -> None:
+        self._steps = steps
+        self._outcome: Outcome | None = None
+
+    def __iter__(self) -> Iterator[float]:
+        self._outcome = yield from self._steps
+
+    @property
+    def outcome(self) -> Outcome:
+        if self._outcome is None:
+            raise RuntimeError("iterate the exchange to the end before reading its outcome")
+        return self._outcome
+
+
+class FakeNixflex:
+    """An in-memory Nixflex API for tests: seed it, point a client at it, assert on what it saw.
+
+    Args:
+        latency: Seconds added to every request (before it is processed), to simulate a network.
+        seed: Makes generated ids, keys and phone numbers repeatable.
+        clock: Returns the current time (an aware `datetime`) for `created_at` and
+            `received_at`; defaults to the system clock. Generated timestamps always move
+            forward by at least a millisecond, so newest-first order never ties.
+        record_requests: Keep every request in `requests`; turn off for long benchmarks.
+
+    Example:
+        ```python
+        fake = FakeNixflex()
+        account = fake.add_account(name="reseller")
+        agent_id = fake.add_agent(account)
+        twilio = fake.add_twilio_account(numbers=["+447700900123"])
+        with fake.client(account) as client:
+            client.phone_numbers.list()
+        ```
+    """
+
+    #: The base URL `client()`, `async_client()` and `transport()` users should send requests to.
+    base_url: ClassVar[str] = "http://nixflex.test"
+
+    def __init__(
+        self,
+        *,
+        latency: float = 0.0,
+        seed: int | None = None,
+        clock: Callable[[], datetime] | None = None,
+        record_requests: bool = True,
+    ) -> None:
+        self._record_requests = record_requests
+        self._lock = threading.Lock()
+        self._state = State(seed=seed, clock=clock)
+        self._faults = FaultQueue()
+        self._latency = check_seconds(latency, "latency")
+
+    def __repr__(self) -> str:
+        with self._lock:
+            state = self._state
+            return (
+                f"<FakeNixflex accounts={len(state.accounts)} agents={len(state.agents)} "
+                f"twilio_accounts={len(state.twilio_accounts)} phone_numbers={len(state.imported)} "
+                f"numbers={len(state.numbers)} requests={len(state.requests)}>"
+            )
+
+    @property
+    def latency(self) -> float:
+        """Seconds added to every request."""
+        return self._latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        self._latency = check_seconds(seconds, "latency")
+
+    # -- seeding -----------------------------------------------------------------------------
+
+    def add_account(
+        self,
+        *,
+        name: str | None = None,
+        api_key: str | None = None,
+        account_id: str | None = None,
+    ) -> Account:
+        """Create a Nixflex account with an API key (`account.api_key`) clients can use.
+
+        Args:
+            name: A label for your own output; defaults to the account id.
+            api_key: A `KEY_ID:KEY_SECRET` of your choosing (e.g. what your app's settings
+                hold); generated when omitted.
+            account_id: An id of your choosing; generated (`acct_…`) when omitted.
+        """
+        with self._lock:
+            return self._state.add_account(name, api_key, account_id)
+
+    def add_api_key(self, account: Account | str, *, api_key: str | None = None) -> str:
+        """Give an account another API key and return it (`KEY_ID:KEY_SECRET`)."""
+        with self._lock:
+            return self._state.add_api_key(self._state.account_id_of(account), api_key)
+
+    def revoke_api_key(self, api_key: str) -> None:
+        """Make an API key unknown: requests sending it get 401 `unauthorized` from now on."""
+        with self._lock:
+            self._state.revoke_api_key(api_key)
+
+    def add_agent(self, account: Account | str, *, agent_id: str | None = None) -> str:
+        """Create an agent owned by `account` and return its id (generated `agent_…` if None)."""
+        with self._lock:
+            return self._state.add_agent(self._state.account_id_of(account), agent_id)
+
+    def add_twilio_account(
+        self,
+        *,
+        numbers: Iterable[str] = (),
+        sid: str | None = None,
+        token: str | None = None,
+    ) -> TwilioAccount:
+        """Create a fake Twilio account holding `numbers` (E.164), with no webhooks set yet.
+
+        Args:
+            numbers: Phone numbers the account holds; a number can sit in only one account.
+            sid: The Account SID (`AC` + 32 lowercase hex); generated when omitted.
+            token: The auth token; generated when omitted.
+        """
+        with self._lock:
+            row = self._state.add_twilio_account(sid, token)
+            try:
+                for number in numbers:
+                    self._state.add_twilio_number(row.sid, number)
+            except ValueError:
+                for number in row.numbers:
+                    del self._state.twilio_numbers[number]
+                del self._state.twilio_accounts[row.sid]
+                raise
+            return self._state.twilio_snapshot(row)
+
+    def add_twilio_number(self, twilio_sid: str, phone_number: str) -> None:
+        """Put another number in a Twilio account (as if bought in the Twilio console)."""
+        with self._lock:
+            self._state.add_twilio_number(twilio_sid, phone_number)
+
+    def set_twilio_webhooks(
+        self,
+        phone_number: str,
+        *,
+        voice_url: str | None = None,
+        sms_url: str | None = None,
+        status_callback: str | None = None,
+    ) -> None:
+        """Set a Twilio number's webhooks, e.g. to see an import overwrite your own."""
+        with self._lock:
+            row = self._state.twilio_number_row(phone_number)
+            row.webhooks = TwilioWebhooks(voice_url, sms_url, status_callback)
+
+    def import_phone_number(
+        self,
+        *,
+        phone_number: str,
+        agent_id: str,
+        custom_prompt: str | None = None,
+        created_at: datetime | None = None,
+    ) -> ImportedNumber:
+        """Import a seeded Twilio number into the agent's account without an HTTP request.
+
+        The same checks as `POST /v1/phone-numbers` apply (with the Twilio account that holds
+        the number); a failing one raises `ValueError` naming the error code.
+
+        Args:
+            created_at: Pretend the import happened then (naive means UTC).
+        """
+        with self._lock:
+            state = self._state
+            if agent_id not in state.agents:
+                raise ValueError(f"agent_not_found: unknown agent {agent_id!r}")
+            twilio = state.twilio_accounts[state.twilio_number_row(phone_number).account_sid]
+            with _as_value_error():
+                row = import_number(
+                    state,
+                    state.agents[agent_id],
+                    phone_number=phone_number,
+                    twilio_sid=twilio.sid,
+                    twilio_token=twilio.token,
+                    agent_id=agent_id,
+                    custom_prompt=custom_prompt,
+                    created_at=_stamp(created_at),
+                )
+            return state.imported_snapshot(row)
+
+    def provision_number(
+        self,
+        account: Account | str,
+        *,
+        country: str = "US",
+        agent_id: str | None = None,
+        phone_number: str | None = None,
+        created_at: datetime | None = None,
+    ) -> ProvisionedNumber:
+        """Add a provisioned number to an account without an HTTP request (`POST /v1/numbers`).
+
+        Args:
+            phone_number: The E.164 number; generated for `country` when omitted.
+            created_at: Pretend it was bought then (naive means UTC).
+        """
+        with self._lock:
+            state = self._state
+            account_id = state.account_id_of(account)
+            with _as_value_error():
+                country = country_value(country)
+                if agent_id is not None:
+                    check_agent(state, account_id, agent_id)
+            if phone_number is not None:
+                if not E164.fullmatch(phone_number):
+                    raise ValueError(f"{phone_number!r} is not an E.164 number")
+                if state.number_in_use(phone_number):
+                    raise ValueError(f"{phone_number} is already in use")
+            row = state.insert_number(account_id, country, agent_id, phone_number, created_at)
+            return state.number_snapshot(row)
+
+    def deliver_sms(
+        self,
+        number_id: str,
+        *,
+        from_: str,
+        body: str,
+        received_at: datetime | None = None,
+    ) -> SmsMessage:
+        """Record an inbound SMS to a provisioned number (listed by its messages endpoint).
+
+        Args:
+            number_id: The `num_…` id of an active provisioned number.
+            from_: The sender (any string: a number, short code or sender id).
+            received_at: When it arrived (naive means UTC); defaults to now, later than any
+                earlier generated timestamp.
+        """
+        with self._lock:
+            number = self._state.number_row(number_id)
+            if number.status == "released":
+                raise ValueError(f"number {number_id} is released and receives no messages")
+            row = self._state.insert_message(number, from_, body, received_at)
+            return self._state.message_snapshot(number, row)
+
+    # -- views -------------------------------------------------------------------------------
+
+    def accounts(self) -> list[Account]:
+        """Every account, in creation order."""
+        with self._lock:
+            return list(self._state.accounts.values())
+
+    def agents(self, account: Account | str) -> list[str]:
+        """The ids of an account's agents, in creation order."""
+        with self._lock:
+            account_id = self._state.account_id_of(account)
+            return [agent for agent, owner in self._state.agents.items() if owner == account_id]
+
+    def twilio_account(self, sid: str) -> TwilioAccount:
+        """A Twilio account as it is now (its numbers included)."""
+        with self._lock:
+            return self._state.twilio_snapshot(self._state.twilio_account_row(sid))
+
+    def twilio_webhooks(self, phone_number: str) -> TwilioWebhooks:
+        """The webhooks configured on a Twilio number right now."""
+        with self._lock:
+            return self._state.twilio_number_row(phone_number).webhooks
+
+    def phone_numbers(
+        self, account: Account | str | None = None, *, agent_id: str | None = None
+    ) -> list[ImportedNumber]:
+        """Imported numbers, newest first: of one account (or all), optionally of one agent."""
+        with self._lock:
+            account_id = None if account is None else self._state.account_id_of(account)
+            rows = [
+                row
+                for row in self._state.imported.values()
+                if (account_id is None or row.account_id == account_id)
+                and (agent_id is None or row.agent_id == agent_id)
+            ]
+            return [self._state.imported_snapshot(row) for row in newest_first_imported(rows)]
+
+    def numbers(self, account: Account | str | None = None) -> list[ProvisionedNumber]:
+        """Provisioned numbers (released ones too), oldest first like `GET /v1/numbers`."""
+        with self._lock:
+            account_id = None if account is None else self._state.account_id_of(account)
+            rows = sorted(self._state.numbers.values(), key=lambda row: row.seq)
+            return [
+                self._state.number_snapshot(row)
+                for row in rows
+                if account_id is None or row.account_id == account_id
+            ]
+
+    def messages(self, number_id: str) -> list[SmsMessage]:
+        """A provisioned number's messages, newest first."""
+        with self._lock:
+            number = self._state.number_row(number_id)
+            return [
+                self._state.message_snapshot(number, row)
+                for row in newest_first_messages(number.messages)
+            ]
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, oldest first (a copy; secrets redacted)."""
+        with self._lock:
+            return list(self._state.requests)
+
+    def reset_requests(self) -> None:
+        """Forget the recorded requests (state and pending faults stay)."""
+        with self._lock:
+            self._state.requests.clear()
+
+    # -- faults ------------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        n: int = 1,
+        status: int = 503,
+        *,
+        route: str | None = None,
+        retry_after: float | str | datetime | None = None,
+        code: str | None = None,
+        message: str | None = None,
+        body: str | bytes | None = None,
+        after_processing: bool = False,
+    ) -> None:
+        """Make the next `n` requests (to `route`, if given) answer `status` instead.
+
+        Args:
+            n: How many requests fail.
+            status: The HTTP status to answer (400-599).
+            route: Only requests matching `"POST /v1/numbers"`, `"/v1/numbers/{id}"`,
+                `"/v1/numbers/*"`... count (`{…}` is one segment, a final `*` the rest).
+            retry_after: Sent as `Retry-After`: seconds, an HTTP date string or a datetime.
+            code: The `error.code`; by default one named after the status (see module docs).
+            message: The `error.message`.
+            body: Send this body as it is instead of the JSON error (e.g. a proxy's HTML page).
+            after_processing: Process the request first (state changes), then answer `status`:
+                the server did the work but the client sees a failure.
+        """
+        raw = body.encode("utf-8") if isinstance(body, str) else body
+        self._add_fault(
+            Fault(
+                "fail",
+                check_count(n),
+                _route(route),
+                after_processing,
+                status=check_status(status),
+                code=code,
+                message=message,
+                retry_after=retry_after_header(retry_after),
+                body=raw,
+            )
+        )
+
+    def delay_next(
+        self,
+        n: int = 1,
+        *,
+        seconds: float,
+        route: str | None = None,
+        after_processing: bool = False,
+    ) -> None:
+        """Make the next `n` requests (to `route`, if given) wait `seconds` before the answer.
+
+        The wait happens before the request is processed, or after it with
+        `after_processing=True`. Either way the request is processed even if the client
+        gives up waiting (a client whose read timeout is shorter gets a timeout).
+        """
+        self._add_fault(
+            Fault(
+                "delay",
+                check_count(n),
+                _route(route),
+                after_processing,
+                seconds=check_seconds(seconds),
+            )
+        )
+
+    def drop_next(
+        self, n: int = 1, *, route: str | None = None, after_processing: bool = False
+    ) -> None:
+        """Close the connection of the next `n` requests (to `route`, if given) without answering.
+
+        By default the request is dropped before it is processed (nothing changes). With
+        `after_processing=True` it is processed and then the answer is lost, which is what
+        proves a client does not retry a POST that may have succeeded.
+        """
+        self._add_fault(Fault("drop", check_count(n), _route(route), after_processing))
+
+    def clear_faults(self) -> None:
+        """Cancel every pending fault."""
+        with self._lock:
+            self._faults.clear()
+
+    @property
+    def pending_faults(self) -> int:
+        """How many requests still have a fault waiting for them."""
+        with self._lock:
+            return self._faults.pending
+
+    def _add_fault(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults.add(fault)
+
+    # -- ways in -----------------------------------------------------------------------------
+
+    def transport(self) -> httpx.MockTransport:
+        """An `httpx.MockTransport` answered by this emulator, for sync and async clients.
+
+        A dropped connection raises `httpx.RemoteProtocolError`; a delay longer than the
+        client's read timeout raises `httpx.ReadTimeout` after that timeout.
+        """
+        from ._transport import FakeTransport
+
+        return FakeTransport(self)
+
+    def client(self, account: Account | str | None = None, **kwargs: Any) -> Client:
+        """A `nixflex.Client` using `account`'s key, talking to this emulator in memory.
+
+        Args:
+            account: Whose key to send; may be omitted when there is exactly one account.
+            **kwargs: More `nixflex.Client` arguments (`max_retries=`, `timeout=`...).
+        """
+        import httpx
+
+        import nixflex
+        from nixflex._client import DEFAULT_TIMEOUT
+
+        # The SDK leaves a caller's http_client open; this one holds no sockets, so that is fine.
+        http_client = httpx.Client(
+            transport=self.transport(), base_url=self.base_url, timeout=DEFAULT_TIMEOUT
+        )
+        client = nixflex.Client(
+            api_key=self._api_key_for(account),
+            base_url=self.base_url,
+            http_client=http_client,
+            **kwargs,
+        )
+        client._owns_http = True  # the pool was made here for the client: closing it closes it
+        return client
+
+    def async_client(self, account: Account | str | None = None, **kwargs: Any) -> AsyncClient:
+        """A `nixflex.AsyncClient` using `account`'s key, talking to this emulator in memory."""
+        import httpx
+
+        import nixflex
+        from nixflex._client import DEFAULT_TIMEOUT
+
+        http_client = httpx.AsyncClient(
+            transport=self.transport(), base_url=self.base_url, timeout=DEFAULT_TIMEOUT
+        )
+        client = nixflex.AsyncClient(
+            api_key=self._api_key_for(account),
+            base_url=self.base_url,
+            http_client=http_client,
+            **kwargs,
+        )
+        client._owns_http = True  # the pool was made here for the client: closing it closes it
+        return client
+
+    def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> FakeServer:
+        """Start a loopback HTTP server for this emulator in a background thread.
+
+        Use it as a context manager (`with fake.serve() as server: server.url`) or call
+        `close()`. `port=0` picks a free port.
+        """
+        from ._server import FakeServer
+
+        return FakeServer(self, host=host, port=port)
+
+    def _api_key_for(self, account: Account | str | None) -> str:
+        with self._lock:
+            accounts = self._state.accounts
+            if account is None:
+                if len(accounts) != 1:
+                    raise ValueError(
+                        f"pass account=: the emulator has {len(accounts)} accounts, not exactly one"
+                    )
+                return next(iter(accounts.values())).api_key
+            return accounts[self._state.account_id_of(account)].api_key
+
+    # -- the core ----------------------------------------------------------------------------
+
+    def _exchange(self, request: WireRequest) -> Exchange:
+        """Run one request through faults, pauses and the API; see `Exchange`."""
+        return Exchange(self._steps(request))
+
+    def _steps(self, request: WireRequest) -> Generator[float, None, Outcome]:
+        with self._lock:
+            plan = self._faults.take(request.method, request.segments)
+            request_id = self._state.request_id()
+        pause = self._latency + plan.pause_before
+        if pause > 0:
+            yield pause
+        with self._lock:
+            response = handle_api(self._state, request, request_id) if plan.processes else None
+            if plan.outcome is not None:
+                response = plan.outcome.response(request_id)
+            if self._record_requests:
+                self._state.requests.append(_record(request, response, plan, request_id))
+        if plan.pause_after > 0:
+            yield plan.pause_after
+        return Outcome(response)
+
+
+def _record(
+    request: WireRequest, response: WireResponse | None, plan: Plan, request_id: str
+) -> RecordedRequest:
+    headers = dict(request.headers)
+    key_id: str | None = None
+    if "authorization" in headers:
+        scheme, _, token = headers["authorization"].strip().partition(" ")
+        key_part, sep, _ = token.strip().partition(":")
+        key_id = key_part if sep and key_part else None
+        shown = f"{key_id}:{REDACTED}" if key_id else REDACTED
+        headers["authorization"] = f"{scheme} {shown}" if token else REDACTED
+    error_code = None
+    if response is not None and response.status >= 400:
+        payload = response.json()
+        if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
+            code = payload["error"].get("code")
+            error_code = code if isinstance(code, str) else None
+    return RecordedRequest(
+        method=request.method,
+        path=request.path,
+        raw_path=request.raw_path,
+        query=dict(request.query),
+        json=_redacted_json(request.body),
+        headers=headers,
+        key_id=key_id,
+        status=None if response is None else response.status,
+        error_code=error_code,
+        faults=plan.labels,
+        processed=plan.processes,
+        request_id=request_id,
+    )
+
+
+def _redacted_json(body: bytes) -> Any:
+    if not body.strip():
+        return None
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(value, dict):
+        for name in _TOKEN_FIELDS:
+            if name in value:
+                value[name] = REDACTED
+    return value
+
+
+def _route(route: str | None) -> RoutePattern | None:
+    return None if route is None else RoutePattern.parse(route)
+
+
+def _stamp(value: datetime | None) -> datetime | None:
+    return None if value is None else truncate_to_millis(value)
+
+
+@contextmanager
+def _as_value_error() -> Iterator[None]:
+    """Turn an API error raised while seeding into a `ValueError` naming its code."""
+    try:
+        yield
+    except ApiError as exc:
+        raise ValueError(f"{exc.code}: {exc.message}") from None

@@ -1,0 +1,163 @@
+"""Read-only snapshots of the emulator's state, handed to users for seeding and assertions.
+
+Every record is a frozen copy taken under the lock: later requests never change one you hold.
+Secrets (key secrets, Twilio tokens) are kept out of every `repr()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+#: Where an imported number's Twilio webhooks point once Nixflex has configured them.
+NIXFLEX_VOICE_URL = "https://api.nixflex.com/twilio/voice"
+NIXFLEX_SMS_URL = "https://api.nixflex.com/twilio/sms"
+NIXFLEX_STATUS_CALLBACK_URL = "https://api.nixflex.com/twilio/status"
+
+
+@dataclass(frozen=True)
+class Account:
+    """A Nixflex account with its first API key; `api_key` is what a client sends.
+
+    Attributes:
+        id: The account id (`acct_…`).
+        name: A label for your own test output.
+        key_id: The public half of the API key (`key_…`).
+        key_secret: The secret half (`sk_…`); left out of `repr()`.
+    """
+
+    id: str
+    name: str
+    key_id: str
+    key_secret: str = field(repr=False)
+
+    @property
+    def api_key(self) -> str:
+        """The key as clients send it: `KEY_ID:KEY_SECRET`."""
+        return f"{self.key_id}:{self.key_secret}"
+
+
+@dataclass(frozen=True)
+class TwilioWebhooks:
+    """The webhook URLs configured on one Twilio number (None: not set)."""
+
+    voice_url: str | None = None
+    sms_url: str | None = None
+    status_callback: str | None = None
+
+    @property
+    def points_at_nixflex(self) -> bool:
+        """True when voice, SMS and status callbacks all go to Nixflex (the number is imported)."""
+        return (self.voice_url, self.sms_url, self.status_callback) == (
+            NIXFLEX_VOICE_URL,
+            NIXFLEX_SMS_URL,
+            NIXFLEX_STATUS_CALLBACK_URL,
+        )
+
+    @property
+    def cleared(self) -> bool:
+        """True when no webhook is set at all (what deleting an imported number leaves)."""
+        return self.voice_url is None and self.sms_url is None and self.status_callback is None
+
+
+@dataclass(frozen=True)
+class TwilioAccount:
+    """A fake Twilio account: its SID, auth token and the numbers it holds.
+
+    Attributes:
+        sid: The Account SID (`AC` + 32 lowercase hex digits).
+        token: The auth token; left out of `repr()`.
+        numbers: The E.164 numbers the account holds, in the order they were added.
+    """
+
+    sid: str
+    token: str = field(repr=False)
+    numbers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportedNumber:
+    """A Twilio number imported into Nixflex (a row of `/v1/phone-numbers`)."""
+
+    phone_number: str
+    agent_id: str
+    account_id: str
+    twilio_sid: str
+    twilio_number_sid: str
+    custom_prompt: str | None
+    created_at: datetime
+    inbound_enabled: bool = True
+    outbound_enabled: bool = True
+
+
+@dataclass(frozen=True)
+class ProvisionedNumber:
+    """A number bought through the platform (a row of `/v1/numbers`)."""
+
+    id: str
+    phone_number: str
+    country: str
+    status: str
+    agent_id: str | None
+    account_id: str
+    created_at: datetime
+
+    @property
+    def released(self) -> bool:
+        """True once the number was released."""
+        return self.status == "released"
+
+
+@dataclass(frozen=True)
+class SmsMessage:
+    """An inbound SMS kept for a provisioned number."""
+
+    id: str
+    number_id: str
+    from_: str
+    to: str
+    body: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the emulator received, for assertions in tests.
+
+    Attributes:
+        method: The HTTP method, upper case.
+        path: The percent-decoded path (`/v1/phone-numbers/+447…`).
+        raw_path: The path exactly as it arrived (`/v1/phone-numbers/%2B447…`).
+        query: Query parameters (a repeated one keeps its last value).
+        json: The parsed JSON body, None when there was none or it was not JSON. A Twilio
+            token in it is replaced by `"<redacted>"`.
+        headers: Header names in lower case; `authorization` is cut down to the key id
+            (`Bearer key_…:<redacted>`): the key secret is never kept.
+        key_id: The key id the request was sent with, if any.
+        status: The status answered, or None when the connection was dropped.
+        error_code: The `error.code` answered, if the answer was an error.
+        faults: The injected faults applied (`"fail"`, `"drop"`, `"delay"`).
+        processed: Whether the request reached the API (False when a fault answered first, so
+            it changed nothing).
+        request_id: The `x-request-id` answered (also kept for dropped requests).
+    """
+
+    method: str
+    path: str
+    raw_path: str
+    query: Mapping[str, str]
+    json: Any
+    headers: Mapping[str, str]
+    key_id: str | None
+    status: int | None
+    error_code: str | None
+    faults: tuple[str, ...]
+    processed: bool
+    request_id: str
+
+    @property
+    def dropped(self) -> bool:
+        """True when the connection was closed without an answer."""
+        return self.status is None

@@ -1,0 +1,476 @@
+"""The API itself: authentication, routing and one handler per documented endpoint.
+
+`handle_api` is the single place a request becomes a response; the httpx transport and the
+loopback server both end up here. Checks run in the order the API docs give, and every error
+message is written so that it never repeats a value from the request (a Twilio token or key
+secret sent in the wrong field must not come back in an error).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from ._records import (
+    NIXFLEX_SMS_URL,
+    NIXFLEX_STATUS_CALLBACK_URL,
+    NIXFLEX_VOICE_URL,
+    TwilioWebhooks,
+)
+from ._state import (
+    E164,
+    TWILIO_SID,
+    ImportedRow,
+    MessageRow,
+    NumberRow,
+    State,
+    newest_first_imported,
+    newest_first_messages,
+)
+from ._wire import (
+    ApiError,
+    WireRequest,
+    WireResponse,
+    empty_response,
+    error_response,
+    format_timestamp,
+    json_response,
+    parse_timestamp,
+)
+
+MAX_CUSTOM_PROMPT = 8000
+NIXFLEX_WEBHOOKS = TwilioWebhooks(NIXFLEX_VOICE_URL, NIXFLEX_SMS_URL, NIXFLEX_STATUS_CALLBACK_URL)
+
+JSONObject = dict[str, object]
+
+
+@dataclass(frozen=True)
+class Context:
+    state: State
+    request: WireRequest
+    account_id: str
+    request_id: str
+    params: tuple[str, ...]
+
+
+Handler = Callable[[Context], WireResponse]
+
+
+class _MethodNotAllowed(ApiError):
+    def __init__(self, allowed: list[str]) -> None:
+        super().__init__(405, "method_not_allowed", "This route does not accept that method.")
+        self.allowed = allowed
+
+
+def handle_api(state: State, request: WireRequest, request_id: str) -> WireResponse:
+    """Answer one request against `state` (the caller holds the lock)."""
+    try:
+        account_id = _authenticate(state, request)
+        handler, params = _resolve(request)
+        return handler(Context(state, request, account_id, request_id, params))
+    except _MethodNotAllowed as exc:
+        allow = (("allow", ", ".join(exc.allowed)),)
+        return error_response(exc.status, exc.code, exc.message, request_id, allow)
+    except ApiError as exc:
+        return error_response(exc.status, exc.code, exc.message, request_id)
+
+
+def _authenticate(state: State, request: WireRequest) -> str:
+    header = request.headers.get("authorization", "").strip()
+    if not header:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "Missing Authorization header: send 'Authorization: Bearer KEY_ID:KEY_SECRET'.",
+        )
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "Malformed Authorization header: expected 'Bearer KEY_ID:KEY_SECRET'.",
+        )
+    account_id = state.api_keys.get(token)
+    if account_id is None:
+        raise ApiError(401, "unauthorized", "Invalid API key.")
+    return account_id
+
+
+# -- routing ---------------------------------------------------------------------------------
+
+_PARAM = None  # a path parameter: exactly one non-empty segment
+
+
+def _resolve(request: WireRequest) -> tuple[Handler, tuple[str, ...]]:
+    for pattern, methods in _ROUTES:
+        params = _match(pattern, request.segments)
+        if params is None:
+            continue
+        handler = methods.get(request.method)
+        if handler is None:
+            raise _MethodNotAllowed(list(methods))
+        return handler, params
+    raise ApiError(404, "not_found", "No such route.")
+
+
+def _match(pattern: tuple[str | None, ...], segments: tuple[str, ...]) -> tuple[str, ...] | None:
+    if len(pattern) != len(segments):
+        return None
+    params: list[str] = []
+    for expected, actual in zip(pattern, segments, strict=True):
+        if expected is _PARAM:
+            if not actual:
+                return None
+            params.append(actual)
+        elif expected != actual:
+            return None
+    return tuple(params)
+
+
+# -- request helpers -------------------------------------------------------------------------
+
+
+def _json_body(request: WireRequest) -> JSONObject:
+    if not request.body.strip():
+        return {}
+    try:
+        value = json.loads(request.body)
+    except ValueError:
+        raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
+    if not isinstance(value, dict):
+        raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
+    return value
+
+
+def _pick(body: Mapping[str, object], *names: str) -> object:
+    """The first of `names` present in `body` (the docs accept both casings)."""
+    for name in names:
+        if name in body:
+            return body[name]
+    return None
+
+
+def _int_param(
+    query: Mapping[str, str], name: str, default: int, low: int, high: int | None
+) -> int:
+    raw = query.get(name)
+    if raw is None:
+        return default
+    bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+    if not re.fullmatch(r"[0-9]{1,9}", raw, re.ASCII):
+        raise ApiError(400, "invalid_parameter", f"{name} must be an integer {bounds}.")
+    value = int(raw)
+    if value < low or (high is not None and value > high):
+        raise ApiError(400, "invalid_parameter", f"{name} must be an integer {bounds}.")
+    return value
+
+
+def _time_param(query: Mapping[str, str], name: str) -> datetime | None:
+    raw = query.get(name)
+    if not raw:
+        return None
+    value = parse_timestamp(raw)
+    if value is None:
+        raise ApiError(
+            400,
+            "invalid_parameter",
+            f"{name} must be an ISO 8601 timestamp (e.g. 2025-01-15T12:00:00Z).",
+        )
+    return value
+
+
+def custom_prompt_value(value: object) -> str | None:
+    """Validate a `custom_prompt`: null or "" clear it, at most 8000 characters."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ApiError(400, "invalid_field", "custom_prompt must be a string or null.")
+    if len(value) > MAX_CUSTOM_PROMPT:
+        raise ApiError(
+            400,
+            "custom_prompt_too_long",
+            f"custom_prompt is {len(value)} characters long; the maximum is {MAX_CUSTOM_PROMPT}.",
+        )
+    return value
+
+
+# -- JSON shapes (as the docs show them) -----------------------------------------------------
+
+
+def imported_json(row: ImportedRow) -> JSONObject:
+    return {
+        "phone_number": row.phone_number,
+        "agent_id": row.agent_id,
+        "twilio_number_sid": row.twilio_number_sid,
+        "inbound_enabled": True,
+        "outbound_enabled": True,
+        "custom_prompt": row.custom_prompt,
+        "created_at": format_timestamp(row.created_at),
+    }
+
+
+def number_json(row: NumberRow) -> JSONObject:
+    return {
+        "id": row.id,
+        "phoneNumber": row.phone_number,
+        "country": row.country,
+        "status": row.status,
+        "agentId": row.agent_id,
+        "createdAt": format_timestamp(row.created_at),
+    }
+
+
+def message_json(row: MessageRow) -> JSONObject:
+    return {
+        "id": row.id,
+        "from_": row.from_,
+        "to": row.to,
+        "body": row.body,
+        "receivedAt": format_timestamp(row.received_at),
+    }
+
+
+# -- /v1/phone-numbers -----------------------------------------------------------------------
+
+_IMPORT_FIELDS = (
+    ("phone_number", "phoneNumber"),
+    ("twilio_sid", "twilioSid"),
+    ("twilio_token", "twilioToken"),
+    ("agent_id", "agentId"),
+)
+
+
+def _import_phone_number(ctx: Context) -> WireResponse:
+    body = _json_body(ctx.request)
+    values = {snake: _pick(body, snake, camel) for snake, camel in _IMPORT_FIELDS}
+    missing = [name for name, value in values.items() if value is None or value == ""]
+    if missing:
+        raise ApiError(
+            400, "missing_field", f"Required field(s) missing or empty: {', '.join(missing)}."
+        )
+    fields: dict[str, str] = {}
+    for name, value in values.items():
+        if not isinstance(value, str):
+            raise ApiError(400, "invalid_field", f"{name} must be a string.")
+        fields[name] = value
+    row = import_number(
+        ctx.state,
+        ctx.account_id,
+        phone_number=fields["phone_number"],
+        twilio_sid=fields["twilio_sid"],
+        twilio_token=fields["twilio_token"],
+        agent_id=fields["agent_id"],
+        custom_prompt=_pick(body, "custom_prompt", "customPrompt"),
+    )
+    return json_response(201, {"phone_number": imported_json(row)}, ctx.request_id)
+
+
+def import_number(
+    state: State,
+    account_id: str,
+    *,
+    phone_number: str,
+    twilio_sid: str,
+    twilio_token: str,
+    agent_id: str,
+    custom_prompt: object,
+    created_at: datetime | None = None,
+) -> ImportedRow:
+    """Run the documented import checks in order, then attach the number and take its webhooks."""
+    if not E164.fullmatch(phone_number):
+        raise ApiError(
+            400, "invalid_phone_format", "phone_number must be in E.164 format, e.g. +447446466847."
+        )
+    if not TWILIO_SID.fullmatch(twilio_sid):
+        raise ApiError(
+            400,
+            "invalid_twilio_sid",
+            "twilio_sid must be 'AC' followed by 32 lowercase hex digits.",
+        )
+    twilio = state.twilio_accounts.get(twilio_sid)
+    if twilio is None:
+        raise ApiError(
+            401, "twilio_invalid_credentials", "Twilio rejected the Account SID and auth token."
+        )
+    if not hmac.compare_digest(twilio.token.encode(), twilio_token.encode()):
+        raise ApiError(
+            401, "twilio_auth_failed", "Twilio authentication failed (Twilio error 20003)."
+        )
+    # Twilio's number search matches prefixes; Nixflex keeps only an exact match.
+    found = [row for number, row in twilio.numbers.items() if number.startswith(phone_number)]
+    twilio_number = next((row for row in found if row.phone_number == phone_number), None)
+    if twilio_number is None:
+        raise ApiError(
+            404, "number_not_in_twilio", "That number is not in the Twilio account you sent."
+        )
+    owner = state.agents.get(agent_id)
+    if owner is None:
+        raise ApiError(404, "agent_not_found", "No agent with that agent_id exists.")
+    if owner != account_id:
+        raise ApiError(403, "agent_not_owned", "That agent belongs to a different account.")
+    if phone_number in state.imported:
+        raise ApiError(
+            409, "number_already_imported", "That number is already attached to an agent."
+        )
+    prompt = custom_prompt_value(custom_prompt)
+    # Importing overwrites whatever webhooks the number had: calls now route to Nixflex.
+    twilio_number.webhooks = NIXFLEX_WEBHOOKS
+    row = ImportedRow(
+        phone_number=phone_number,
+        agent_id=agent_id,
+        account_id=account_id,
+        twilio_sid=twilio_sid,
+        twilio_number_sid=twilio_number.sid,
+        custom_prompt=prompt,
+        created_at=created_at or state.now(),
+        seq=state.next_seq(),
+    )
+    state.imported[phone_number] = row
+    return row
+
+
+def _list_phone_numbers(ctx: Context) -> WireResponse:
+    agent_id = ctx.request.query.get("agent_id") or None
+    rows = [
+        row
+        for row in ctx.state.imported.values()
+        if row.account_id == ctx.account_id and (agent_id is None or row.agent_id == agent_id)
+    ]
+    payload = {"phone_numbers": [imported_json(row) for row in newest_first_imported(rows)]}
+    return json_response(200, payload, ctx.request_id)
+
+
+def _owned_import(ctx: Context) -> ImportedRow:
+    row = ctx.state.imported.get(ctx.params[0])
+    # Another account's number answers exactly like a missing one: existence must not leak.
+    if row is None or row.account_id != ctx.account_id:
+        raise ApiError(404, "number_not_found", "No such phone number in this account.")
+    return row
+
+
+def _update_phone_number(ctx: Context) -> WireResponse:
+    body = _json_body(ctx.request)
+    if "custom_prompt" in body:
+        value = body["custom_prompt"]
+    elif "customPrompt" in body:
+        value = body["customPrompt"]
+    else:
+        raise ApiError(
+            400,
+            "missing_field",
+            "custom_prompt is required (send null to clear it, not an empty body).",
+        )
+    prompt = custom_prompt_value(value)
+    row = _owned_import(ctx)
+    row.custom_prompt = prompt
+    return json_response(200, {"phone_number": imported_json(row)}, ctx.request_id)
+
+
+def _delete_phone_number(ctx: Context) -> WireResponse:
+    row = _owned_import(ctx)
+    # The number stays in the Twilio account; only its webhooks stop pointing at Nixflex.
+    ctx.state.set_webhooks(row.phone_number, TwilioWebhooks())
+    del ctx.state.imported[row.phone_number]
+    return empty_response(204, ctx.request_id)
+
+
+# -- /v1/numbers -----------------------------------------------------------------------------
+
+
+def check_agent(state: State, account_id: str, agent_id: str) -> None:
+    """Raise agent_not_found / agent_not_owned unless the account owns the agent."""
+    owner = state.agents.get(agent_id)
+    if owner is None:
+        raise ApiError(404, "agent_not_found", "No agent with that agentId exists.")
+    if owner != account_id:
+        raise ApiError(403, "agent_not_owned", "That agent belongs to a different account.")
+
+
+def country_value(value: object) -> str:
+    """Validate a country: two letters (any case, stored upper case); null means "US"."""
+    if value is None:
+        return "US"
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2}", value, re.ASCII):
+        raise ApiError(
+            400, "invalid_country", "country must be a two-letter country code such as US or GB."
+        )
+    return value.upper()
+
+
+def _create_number(ctx: Context) -> WireResponse:
+    body = _json_body(ctx.request)
+    country = country_value(_pick(body, "country"))
+    agent_id = _pick(body, "agentId", "agent_id")
+    if agent_id == "":
+        agent_id = None
+    if agent_id is not None:
+        if not isinstance(agent_id, str):
+            raise ApiError(400, "invalid_field", "agentId must be a string or null.")
+        check_agent(ctx.state, ctx.account_id, agent_id)
+    row = ctx.state.insert_number(ctx.account_id, country, agent_id)
+    return json_response(201, number_json(row), ctx.request_id)
+
+
+def _list_numbers(ctx: Context) -> WireResponse:
+    query = ctx.request.query
+    limit = _int_param(query, "limit", default=20, low=1, high=100)
+    offset = _int_param(query, "offset", default=0, low=0, high=None)
+    rows = sorted(
+        (row for row in ctx.state.numbers.values() if row.account_id == ctx.account_id),
+        key=lambda row: row.seq,
+    )
+    page = rows[offset : offset + limit]
+    payload = {
+        "data": [number_json(row) for row in page],
+        "hasMore": offset + len(page) < len(rows),
+    }
+    return json_response(200, payload, ctx.request_id)
+
+
+def _owned_number(ctx: Context) -> NumberRow:
+    row = ctx.state.numbers.get(ctx.params[0])
+    if row is None or row.account_id != ctx.account_id:
+        raise ApiError(404, "number_not_found", "No such number in this account.")
+    return row
+
+
+def _release_number(ctx: Context) -> WireResponse:
+    row = _owned_number(ctx)
+    # Idempotent, so a DELETE retried after a lost answer does not fail; messages are kept.
+    row.status = "released"
+    return empty_response(204, ctx.request_id)
+
+
+def _list_messages(ctx: Context) -> WireResponse:
+    query = ctx.request.query
+    limit = _int_param(query, "limit", default=50, low=1, high=200)
+    before = _time_param(query, "before")
+    after = _time_param(query, "after")
+    number = _owned_number(ctx)
+    rows = newest_first_messages(
+        [
+            row
+            for row in number.messages
+            if (before is None or row.received_at < before)
+            and (after is None or row.received_at > after)
+        ]
+    )
+    payload = {"data": [message_json(row) for row in rows[:limit]], "hasMore": len(rows) > limit}
+    return json_response(200, payload, ctx.request_id)
+
+
+_ROUTES: tuple[tuple[tuple[str | None, ...], Mapping[str, Handler]], ...] = (
+    (("v1", "phone-numbers"), {"GET": _list_phone_numbers, "POST": _import_phone_number}),
+    (
+        ("v1", "phone-numbers", _PARAM),
+        {"PATCH": _update_phone_number, "DELETE": _delete_phone_number},
+    ),
+    (("v1", "numbers"), {"GET": _list_numbers, "POST": _create_number}),
+    (("v1", "numbers", _PARAM), {"DELETE": _release_number}),
+    (("v1", "numbers", _PARAM, "messages"), {"GET": _list_messages}),
+)

@@ -1,0 +1,348 @@
+"""The emulator's mutable state: plain rows in dicts, guarded by the lock that `FakeNixflex` holds.
+
+Nothing here validates API input (that is `_routes`); it stores, generates ids and timestamps,
+and makes the frozen snapshots of `_records`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from ._records import (
+    Account,
+    ImportedNumber,
+    ProvisionedNumber,
+    RecordedRequest,
+    SmsMessage,
+    TwilioAccount,
+    TwilioWebhooks,
+)
+from ._wire import truncate_to_millis
+
+E164 = re.compile(r"\+[1-9][0-9]{1,14}", re.ASCII)
+TWILIO_SID = re.compile(r"AC[a-f0-9]{32}", re.ASCII)
+
+_ONE_MILLI = timedelta(milliseconds=1)
+
+
+@dataclass
+class TwilioNumberRow:
+    phone_number: str
+    sid: str
+    account_sid: str
+    webhooks: TwilioWebhooks = field(default_factory=TwilioWebhooks)
+
+
+@dataclass
+class TwilioAccountRow:
+    sid: str
+    token: str
+    numbers: dict[str, TwilioNumberRow] = field(default_factory=dict)
+
+
+@dataclass
+class ImportedRow:
+    phone_number: str
+    agent_id: str
+    account_id: str
+    twilio_sid: str
+    twilio_number_sid: str
+    custom_prompt: str | None
+    created_at: datetime
+    seq: int
+
+
+@dataclass
+class MessageRow:
+    id: str
+    from_: str
+    to: str
+    body: str
+    received_at: datetime
+    seq: int
+
+
+@dataclass
+class NumberRow:
+    id: str
+    phone_number: str
+    country: str
+    status: str
+    agent_id: str | None
+    account_id: str
+    created_at: datetime
+    seq: int
+    messages: list[MessageRow] = field(default_factory=list)
+
+
+# Fictional ranges where they exist (NANP 555-01xx, Ofcom's drama numbers), so a generated
+# number never rings a real phone; elsewhere (calling code, national digits) of a plausible length.
+_NANP_AREA_CODES = {
+    "US": ("212", "213", "305", "312", "415", "512", "617", "702", "206", "404"),
+    "CA": ("416", "514", "604", "403", "613", "780", "902"),
+}
+_CALLING_CODES: dict[str, tuple[str, int]] = {
+    "GB": ("44", 10),
+    "IE": ("353", 9),
+    "FR": ("33", 9),
+    "DE": ("49", 10),
+    "ES": ("34", 9),
+    "IT": ("39", 10),
+    "NL": ("31", 9),
+    "BE": ("32", 9),
+    "SE": ("46", 9),
+    "AU": ("61", 9),
+    "NZ": ("64", 9),
+    "MX": ("52", 10),
+    "BR": ("55", 11),
+    "IN": ("91", 10),
+    "JP": ("81", 10),
+    "ZA": ("27", 9),
+}
+#: Calling code for countries without an entry above: the ITU assigns it to no country.
+FALLBACK_CALLING_CODE = "999"
+
+
+class State:
+    """All rows of one emulator. Every method expects the caller to hold the lock."""
+
+    def __init__(self, *, seed: int | None, clock: Callable[[], datetime] | None) -> None:
+        self.rng = random.Random(seed)
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._last_stamp: datetime | None = None
+        self._seq = itertools.count(1)
+        self.accounts: dict[str, Account] = {}
+        self.api_keys: dict[str, str] = {}  # "KEY_ID:KEY_SECRET" -> account id
+        self.agents: dict[str, str] = {}  # agent id -> account id
+        self.twilio_accounts: dict[str, TwilioAccountRow] = {}
+        self.twilio_numbers: dict[str, TwilioNumberRow] = {}  # a number sits in one account
+        self.imported: dict[str, ImportedRow] = {}  # phone number -> row
+        self.numbers: dict[str, NumberRow] = {}  # number id -> row
+        self._provisioned_phones: set[str] = set()
+        self.requests: list[RecordedRequest] = []
+
+    # ids, clock ---------------------------------------------------------------------------
+
+    def hex_id(self, length: int) -> str:
+        return f"{self.rng.getrandbits(4 * length):0{length}x}"
+
+    def next_seq(self) -> int:
+        return next(self._seq)
+
+    def now(self) -> datetime:
+        """A timestamp later than every earlier one, so newest-first order is never a tie."""
+        stamp = truncate_to_millis(self._clock())
+        if self._last_stamp is not None and stamp <= self._last_stamp:
+            stamp = self._last_stamp + _ONE_MILLI
+        self._last_stamp = stamp
+        return stamp
+
+    def request_id(self) -> str:
+        return f"req_{self.hex_id(24)}"
+
+    # accounts, keys, agents -----------------------------------------------------------------
+
+    def account_id_of(self, account: Account | str) -> str:
+        account_id = account.id if isinstance(account, Account) else account
+        if account_id not in self.accounts:
+            raise ValueError(f"unknown account {account_id!r}: create it with add_account()")
+        return account_id
+
+    def add_account(self, name: str | None, api_key: str | None, account_id: str | None) -> Account:
+        account_id = account_id or f"acct_{self.hex_id(16)}"
+        if account_id in self.accounts:
+            raise ValueError(f"account {account_id!r} already exists")
+        key_id, key_secret = self._new_key(api_key)
+        account = Account(account_id, name or account_id, key_id, key_secret)
+        self.accounts[account_id] = account
+        self.api_keys[account.api_key] = account_id
+        return account
+
+    def add_api_key(self, account_id: str, api_key: str | None) -> str:
+        key_id, key_secret = self._new_key(api_key)
+        full = f"{key_id}:{key_secret}"
+        self.api_keys[full] = account_id
+        return full
+
+    def _new_key(self, api_key: str | None) -> tuple[str, str]:
+        if api_key is None:
+            return f"key_{self.hex_id(16)}", f"sk_{self.hex_id(32)}"
+        key_id, sep, key_secret = api_key.partition(":")
+        if not (sep and key_id and key_secret):
+            raise ValueError("api_key must look like 'KEY_ID:KEY_SECRET'")
+        if api_key in self.api_keys:
+            raise ValueError(f"API key {key_id}:… is already in use")
+        return key_id, key_secret
+
+    def revoke_api_key(self, api_key: str) -> None:
+        if self.api_keys.pop(api_key, None) is None:
+            raise ValueError("unknown API key")
+
+    def add_agent(self, account_id: str, agent_id: str | None) -> str:
+        agent_id = agent_id or f"agent_{self.hex_id(16)}"
+        if agent_id in self.agents:
+            raise ValueError(f"agent {agent_id!r} already exists")
+        self.agents[agent_id] = account_id
+        return agent_id
+
+    # Twilio -------------------------------------------------------------------------------
+
+    def add_twilio_account(self, sid: str | None, token: str | None) -> TwilioAccountRow:
+        sid = sid or f"AC{self.hex_id(32)}"
+        if not TWILIO_SID.fullmatch(sid):
+            raise ValueError(f"Twilio SID {sid!r} must match ^AC[a-f0-9]{{32}}$")
+        if sid in self.twilio_accounts:
+            raise ValueError(f"Twilio account {sid} already exists")
+        row = TwilioAccountRow(sid, token or self.hex_id(32))
+        self.twilio_accounts[sid] = row
+        return row
+
+    def twilio_account_row(self, sid: str) -> TwilioAccountRow:
+        try:
+            return self.twilio_accounts[sid]
+        except KeyError:
+            raise ValueError(f"unknown Twilio account {sid!r}") from None
+
+    def add_twilio_number(self, sid: str, phone_number: str) -> TwilioNumberRow:
+        account = self.twilio_account_row(sid)
+        if not E164.fullmatch(phone_number):
+            raise ValueError(f"{phone_number!r} is not an E.164 number (^\\+[1-9]\\d{{1,14}}$)")
+        if phone_number in self.twilio_numbers:
+            holder = self.twilio_numbers[phone_number].account_sid
+            raise ValueError(f"{phone_number} is already held by Twilio account {holder}")
+        if phone_number in self._provisioned_phones:
+            raise ValueError(f"{phone_number} is already a number provisioned through Nixflex")
+        row = TwilioNumberRow(phone_number, f"PN{self.hex_id(32)}", sid)
+        account.numbers[phone_number] = row
+        self.twilio_numbers[phone_number] = row
+        return row
+
+    def twilio_number_row(self, phone_number: str) -> TwilioNumberRow:
+        try:
+            return self.twilio_numbers[phone_number]
+        except KeyError:
+            raise ValueError(f"no Twilio account holds {phone_number!r}") from None
+
+    # provisioned numbers, messages ------------------------------------------------------------
+
+    def number_row(self, number_id: str) -> NumberRow:
+        try:
+            return self.numbers[number_id]
+        except KeyError:
+            raise ValueError(f"unknown number id {number_id!r}") from None
+
+    def number_in_use(self, phone_number: str) -> bool:
+        return phone_number in self.twilio_numbers or phone_number in self._provisioned_phones
+
+    def generate_phone_number(self, country: str) -> str:
+        for _ in range(50):
+            candidate = self._candidate(country)
+            if not self.number_in_use(candidate):
+                return candidate
+        # The fictional ranges are small; past them any plausible number will do.
+        code, length = _CALLING_CODES.get(country, (FALLBACK_CALLING_CODE, 9))
+        if country in _NANP_AREA_CODES:
+            code, length = "1", 10
+        while True:
+            candidate = f"+{code}{self.rng.randint(1, 9)}{self._digits(length - 1)}"
+            if not self.number_in_use(candidate):
+                return candidate
+
+    def _candidate(self, country: str) -> str:
+        if country in _NANP_AREA_CODES:
+            area = self.rng.choice(_NANP_AREA_CODES[country])
+            return f"+1{area}55501{self._digits(2)}"
+        if country == "GB":
+            return f"+447700900{self._digits(3)}"
+        code, length = _CALLING_CODES.get(country, (FALLBACK_CALLING_CODE, 9))
+        return f"+{code}{self.rng.randint(1, 9)}{self._digits(length - 1)}"
+
+    def _digits(self, count: int) -> str:
+        return "".join(str(self.rng.randrange(10)) for _ in range(count))
+
+    def insert_number(
+        self,
+        account_id: str,
+        country: str,
+        agent_id: str | None,
+        phone_number: str | None = None,
+        created_at: datetime | None = None,
+    ) -> NumberRow:
+        row = NumberRow(
+            id=f"num_{self.hex_id(16)}",
+            phone_number=phone_number or self.generate_phone_number(country),
+            country=country,
+            status="active",
+            agent_id=agent_id,
+            account_id=account_id,
+            created_at=truncate_to_millis(created_at) if created_at else self.now(),
+            seq=self.next_seq(),
+        )
+        self.numbers[row.id] = row
+        self._provisioned_phones.add(row.phone_number)
+        return row
+
+    def insert_message(
+        self, number: NumberRow, from_: str, body: str, received_at: datetime | None
+    ) -> MessageRow:
+        row = MessageRow(
+            id=f"msg_{self.hex_id(16)}",
+            from_=from_,
+            to=number.phone_number,
+            body=body,
+            received_at=truncate_to_millis(received_at) if received_at else self.now(),
+            seq=self.next_seq(),
+        )
+        number.messages.append(row)
+        return row
+
+    # snapshots ----------------------------------------------------------------------------
+
+    def twilio_snapshot(self, row: TwilioAccountRow) -> TwilioAccount:
+        return TwilioAccount(row.sid, row.token, tuple(row.numbers))
+
+    @staticmethod
+    def imported_snapshot(row: ImportedRow) -> ImportedNumber:
+        return ImportedNumber(
+            phone_number=row.phone_number,
+            agent_id=row.agent_id,
+            account_id=row.account_id,
+            twilio_sid=row.twilio_sid,
+            twilio_number_sid=row.twilio_number_sid,
+            custom_prompt=row.custom_prompt,
+            created_at=row.created_at,
+        )
+
+    @staticmethod
+    def number_snapshot(row: NumberRow) -> ProvisionedNumber:
+        return ProvisionedNumber(
+            id=row.id,
+            phone_number=row.phone_number,
+            country=row.country,
+            status=row.status,
+            agent_id=row.agent_id,
+            account_id=row.account_id,
+            created_at=row.created_at,
+        )
+
+    @staticmethod
+    def message_snapshot(number: NumberRow, row: MessageRow) -> SmsMessage:
+        return SmsMessage(row.id, number.id, row.from_, row.to, row.body, row.received_at)
+
+    def set_webhooks(self, phone_number: str, webhooks: TwilioWebhooks) -> None:
+        row = self.twilio_numbers.get(phone_number)
+        if row is not None:
+            row.webhooks = webhooks
+
+
+def newest_first_imported(rows: list[ImportedRow]) -> list[ImportedRow]:
+    return sorted(rows, key=lambda r: (r.created_at, r.seq), reverse=True)
+
+
+def newest_first_messages(rows: list[MessageRow]) -> list[MessageRow]:
+    return sorted(rows, key=lambda r: (r.received_at, r.seq), reverse=True)

@@ -1,0 +1,195 @@
+"""What the emulator reads and writes: request/response descriptions, JSON errors, timestamps.
+
+Both ways in (the httpx transport and the loopback HTTP server) turn what arrived into a
+`WireRequest`, and turn the `Outcome` back into their own kind of response. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
+from urllib.parse import parse_qs, unquote
+
+JSON_CONTENT_TYPE = "application/json"
+
+
+@dataclass(frozen=True)
+class WireRequest:
+    """One HTTP request as it arrived: nothing decoded yet except the header names (lowercase)."""
+
+    method: str
+    raw_path: str
+    query_string: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    @classmethod
+    def from_target(
+        cls,
+        method: str,
+        target: str,
+        headers: Iterable[tuple[str, str]] = (),
+        body: bytes = b"",
+    ) -> WireRequest:
+        """Build a request from a request-target such as `/v1/numbers?limit=5`."""
+        target = target.partition("#")[0]
+        raw_path, _, query_string = target.partition("?")
+        merged: dict[str, str] = {}
+        for name, value in headers:
+            key = name.lower()
+            merged[key] = f"{merged[key]}, {value}" if key in merged else value
+        return cls(method.upper(), raw_path or "/", query_string, merged, body)
+
+    @cached_property
+    def path(self) -> str:
+        """The percent-decoded path (for display and assertions only, never for routing)."""
+        return unquote(self.raw_path)
+
+    @cached_property
+    def segments(self) -> tuple[str, ...]:
+        """Path segments, each percent-decoded on its own, so `%2F` never adds a segment."""
+        parts = self.raw_path.split("/")
+        return tuple(unquote(part) for part in parts[1:])
+
+    @cached_property
+    def query(self) -> dict[str, str]:
+        """Query parameters; a repeated parameter keeps its last value."""
+        parsed = parse_qs(self.query_string, keep_blank_values=True)
+        return {name: values[-1] for name, values in parsed.items()}
+
+
+@dataclass(frozen=True)
+class WireResponse:
+    """What to answer: status, headers and body bytes."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        """The value of a header, or None."""
+        wanted = name.lower()
+        return next((v for k, v in self.headers if k.lower() == wanted), None)
+
+    def json(self) -> object:
+        """The body parsed as JSON, or None when there is no JSON body."""
+        try:
+            return json.loads(self.body) if self.body else None
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The end of an exchange: a response, or a connection closed without one."""
+
+    response: WireResponse | None
+
+    @property
+    def dropped(self) -> bool:
+        """True when the connection must be closed without an answer."""
+        return self.response is None
+
+
+def json_response(
+    status: int,
+    payload: object,
+    request_id: str,
+    extra_headers: Iterable[tuple[str, str]] = (),
+) -> WireResponse:
+    """A JSON response carrying the request id, like every response of the API."""
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    headers = (
+        ("content-type", JSON_CONTENT_TYPE),
+        ("x-request-id", request_id),
+        *extra_headers,
+    )
+    return WireResponse(status, headers, body)
+
+
+def empty_response(status: int, request_id: str) -> WireResponse:
+    """A response without a body (204)."""
+    return WireResponse(status, (("x-request-id", request_id),), b"")
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    request_id: str,
+    extra_headers: Iterable[tuple[str, str]] = (),
+) -> WireResponse:
+    """The API's error shape: `{"error": {"code": C, "message": M}}`."""
+    payload = {"error": {"code": code, "message": message}}
+    return json_response(status, payload, request_id, extra_headers)
+
+
+class ApiError(Exception):
+    """Raised inside a route handler to answer with a documented error."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def format_timestamp(value: datetime) -> str:
+    """RFC 3339 UTC with `Z`; milliseconds only when there are any (the docs show none)."""
+    value = value.astimezone(timezone.utc)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    millis = value.microsecond // 1000
+    return f"{text}.{millis:03d}Z" if millis else f"{text}Z"
+
+
+def truncate_to_millis(value: datetime) -> datetime:
+    """The precision the emulator stores and sends, so a timestamp read back compares equal."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    value = value.astimezone(timezone.utc)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+# fromisoformat() on Python 3.10 rejects "Z" and fractions other than 3 or 6 digits.
+_ISO_8601 = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})"
+    r"(?:[Tt ](?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})"
+    r"(?::(?P<second>[0-9]{2})(?:[.,](?P<fraction>[0-9]+))?)?"
+    r"(?P<offset>[Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?)?",
+    re.ASCII,
+)
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """Parse an ISO 8601 timestamp (`Z` or an offset; no offset means UTC), or None."""
+    match = _ISO_8601.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        base = datetime.strptime(match["date"], "%Y-%m-%d")
+        fraction = (match["fraction"] or "0")[:6].ljust(6, "0")
+        value = base.replace(
+            hour=int(match["hour"] or 0),
+            minute=int(match["minute"] or 0),
+            second=int(match["second"] or 0),
+            microsecond=int(fraction),
+        )
+        tz = _parse_offset(match["offset"])
+    except ValueError:
+        return None
+    return value.replace(tzinfo=tz).astimezone(timezone.utc)
+
+
+def _parse_offset(text: str | None) -> timezone:
+    if text is None or text in ("Z", "z"):
+        return timezone.utc
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+    if hours > 23 or minutes > 59:
+        raise ValueError(text)
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))

@@ -1,0 +1,123 @@
+"""Shared set-up for the emulator's tests: a seeded world, reachable in memory or over loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from nixflex.testing import Account, FakeNixflex, FakeServer, TwilioAccount
+
+WAYS = ("transport", "server")
+
+# Loading the CA bundle costs ~20 ms per client; loopback is plain HTTP, so share one context.
+PLAIN_HTTP = ssl.create_default_context()
+
+UK_NUMBER = "+447446466847"
+UK_NUMBER_2 = "+447446466848"
+US_NUMBER = "+15005550006"
+OTHER_TWILIO_NUMBER = "+447700900999"
+UNKNOWN_SID = "AC" + "0" * 32
+
+
+@dataclass
+class World:
+    """A seeded emulator and authenticated raw httpx clients for its two accounts."""
+
+    fake: FakeNixflex
+    way: str
+    account: Account
+    other: Account
+    agent_id: str
+    other_agent_id: str
+    twilio: TwilioAccount
+    other_twilio: TwilioAccount
+    http: httpx.Client
+    other_http: httpx.Client
+    _stack: contextlib.ExitStack = field(repr=False)
+    _server: FakeServer | None = field(default=None, repr=False)
+
+    def connect(self, headers: dict[str, str] | None = None) -> httpx.Client:
+        """A raw client with these headers, closed with the world."""
+        return _open(self.fake, self._server, self._stack, headers)
+
+    def as_key(self, api_key: str) -> httpx.Client:
+        return self.connect(bearer(api_key))
+
+    def import_body(self, **overrides: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "phone_number": UK_NUMBER,
+            "twilio_sid": self.twilio.sid,
+            "twilio_token": self.twilio.token,
+            "agent_id": self.agent_id,
+        }
+        body.update(overrides)
+        return {name: value for name, value in body.items() if value is not _OMIT}
+
+    def import_number(self, phone_number: str = UK_NUMBER, **overrides: Any) -> httpx.Response:
+        response = self.http.post(
+            "/v1/phone-numbers", json=self.import_body(phone_number=phone_number, **overrides)
+        )
+        assert response.status_code == 201, response.text
+        return response
+
+
+_OMIT: Any = object()
+OMIT: Any = _OMIT  # an import_body() override that leaves the field out
+
+
+@contextlib.contextmanager
+def build_world(way: str, fake: FakeNixflex | None = None) -> Iterator[World]:
+    fake = fake or FakeNixflex(seed=7)
+    account = fake.add_account(name="reseller")
+    other = fake.add_account(name="someone else")
+    agent_id = fake.add_agent(account)
+    other_agent_id = fake.add_agent(other)
+    twilio = fake.add_twilio_account(numbers=[UK_NUMBER, UK_NUMBER_2, US_NUMBER])
+    other_twilio = fake.add_twilio_account(numbers=[OTHER_TWILIO_NUMBER])
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(fake.serve()) if way == "server" else None
+        yield World(
+            fake,
+            way,
+            account,
+            other,
+            agent_id,
+            other_agent_id,
+            twilio,
+            other_twilio,
+            http=_open(fake, server, stack, bearer(account.api_key)),
+            other_http=_open(fake, server, stack, bearer(other.api_key)),
+            _stack=stack,
+            _server=server,
+        )
+
+
+def bearer(api_key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"}
+
+
+def _open(
+    fake: FakeNixflex,
+    server: FakeServer | None,
+    stack: contextlib.ExitStack,
+    headers: dict[str, str] | None,
+) -> httpx.Client:
+    if server is not None:
+        client = httpx.Client(base_url=server.url, headers=headers, verify=PLAIN_HTTP)
+    else:
+        client = httpx.Client(transport=fake.transport(), base_url=fake.base_url, headers=headers)
+    return stack.enter_context(client)
+
+
+def error_code(response: httpx.Response) -> str:
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"code", "message"}, body
+    code = body["error"]["code"]
+    assert isinstance(code, str)
+    return code
