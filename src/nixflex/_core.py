@@ -224,10 +224,17 @@ def status_error(response: httpx.Response, secrets: Iterable[str] = ()) -> APISt
 
 def connection_error(exc: Exception, request: httpx.Request) -> APIConnectionError:
     """The exception for an httpx error raised while sending."""
-    detail = str(exc) or type(exc).__name__
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if isinstance(exc, httpx.ConnectTimeout):
+        return APITimeoutError(f"could not connect to the API in time ({detail})", request=request)
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"the API did not answer in time ({detail})", request=request)
-    return APIConnectionError(f"could not reach the API ({detail})", request=request)
+    if isinstance(exc, httpx.ConnectError):
+        return APIConnectionError(f"could not connect to the API ({detail})", request=request)
+    message = f"the connection to the API broke before its answer arrived ({detail})"
+    if request.method == "POST":
+        message += "; the API may have carried it out, so it was not sent again"
+    return APIConnectionError(message, request=request)
 
 
 # --- the life of a call --------------------------------------------------------------------------

@@ -100,6 +100,9 @@ class FakeServer:
 class _HTTPServer(ThreadingHTTPServer):
     # Handler threads are joined on close (block_on_close), but must not keep a process alive.
     daemon_threads = True
+    # socketserver's default backlog of 5 overflows when a bulk import opens 16 connections at
+    # once; the kernel then resets some after the client sent its request (a lost POST).
+    request_queue_size = 128
 
     def __init__(
         self, address: tuple[str, int], fake: FakeNixflex, closing: threading.Event
