@@ -16,6 +16,7 @@ number = client.phone_numbers.create(
 
 from ._bulk import BulkError, BulkItem, BulkResult, ImportRequest
 from ._client import AsyncClient, Client
+from ._display import to_pandas
 from ._exceptions import (
     AgentNotFoundError,
     AgentNotOwnedError,
@@ -99,4 +100,5 @@ __all__ = [
     "TwilioInvalidCredentialsError",
     "UnprocessableEntityError",
     "__version__",
+    "to_pandas",
 ]

@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeAlias, TypeVar
 import attrs
 
 from ._core import Call
+from ._display import bulk_html
 from ._exceptions import NixflexError
 
 if sys.version_info >= (3, 11):
@@ -135,6 +136,9 @@ class BulkResult(Generic[I, T]):
             f"<BulkResult {len(self.items) - len(self.failed)} succeeded, "
             f"{len(self.failed)} failed>"
         )
+
+    def _repr_html_(self) -> str:
+        return bulk_html(self)
 
 
 Progress: TypeAlias = "bool | Callable[[int, int, BulkItem[Any, Any]], object] | None"

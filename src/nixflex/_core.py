@@ -24,6 +24,7 @@ from urllib.parse import quote
 import attrs
 import httpx
 
+from ._display import ModelList
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -160,10 +161,10 @@ def structure(data: Any, cls: type[M]) -> M:
 
 
 def structure_list(data: Any, cls: type[M]) -> list[M]:
-    """`data`, a JSON array, as a list of `cls`."""
+    """`data`, a JSON array, as a list of `cls` (one that shows as a table in a notebook)."""
     if not isinstance(data, list):
         raise TypeError(f"expected a JSON array, got {type(data).__name__}")
-    return structure(data, list[cls])  # type: ignore[valid-type]
+    return ModelList(structure(data, list[cls]), cls)  # type: ignore[valid-type]
 
 
 def parse_model(cls: type[M], *envelopes: str) -> Callable[[httpx.Response], M]:

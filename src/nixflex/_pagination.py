@@ -8,6 +8,9 @@ differ only in the two `*_call` functions below, and the runners, `Paginator` an
 Paging stops when the API says `hasMore: false`, on an empty page, or, when `hasMore` is absent,
 on a page shorter than `limit`. A page that brings nothing new (a cursor that does not move, an
 `offset` the server ignores) raises `NixflexError` instead of looping.
+
+In a notebook a page shows as one HTML table, and a paginator's `to_pandas()` collects every
+page into a DataFrame; both are drawn in `_display`.
 """
 
 from __future__ import annotations
@@ -20,10 +23,13 @@ import attrs
 import httpx
 
 from ._core import Call, decode_json, structure_list, unwrap
+from ._display import ModelList, page_html, require_pandas, to_pandas
 from ._exceptions import NixflexError
 from .models import Message
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ._client import AsyncClient, Client
 
 T = TypeVar("T")
@@ -91,7 +97,7 @@ def cursor_call(
 
     def parse(response: httpx.Response) -> Batch[Message]:
         received, more = _read_page(response, Message, limit)
-        fresh: list[Message] = []
+        fresh: list[Message] = ModelList((), Message)
         ids = set(seen_at_cursor)
         for message in received:
             if message.id in ids or (cursor is not None and message.received_at > cursor):
@@ -153,6 +159,11 @@ def check_limit(value: int, name: str, low: int, high: int) -> int:
     return value
 
 
+def _item_type(items: list[T]) -> type[T] | None:
+    """The model class of a page's items, known even when the page is empty."""
+    return items.item_type if isinstance(items, ModelList) else None
+
+
 # --- sync ----------------------------------------------------------------------------------------
 
 
@@ -180,6 +191,9 @@ class Page(Generic[T]):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} items={len(self.items)} more={self.has_next_page()}>"
+
+    def _repr_html_(self) -> str:
+        return page_html(self.items, more=self.has_next_page())
 
 
 class Paginator(Generic[T]):
@@ -224,6 +238,19 @@ class Paginator(Generic[T]):
         """Every item of every page, in one list."""
         return list(self)
 
+    def to_pandas(self) -> pd.DataFrame:
+        """Every item of every page as a pandas DataFrame, a typed column per field.
+
+        Needs `pip install 'nixflex[pandas]'`; without pandas, `ImportError` says so before
+        anything is fetched. The columns are those of `nixflex.to_pandas` (timestamps as
+        `datetime64[ns, UTC]`), even when there are no items.
+        """
+        require_pandas()
+        items: list[T] = []
+        for page in self.iter_pages():
+            items.extend(page.items)
+        return to_pandas(items, _item_type(page.items))
+
 
 # --- async ---------------------------------------------------------------------------------------
 
@@ -254,6 +281,9 @@ class AsyncPage(Generic[T]):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} items={len(self.items)} more={self.has_next_page()}>"
+
+    def _repr_html_(self) -> str:
+        return page_html(self.items, more=self.has_next_page())
 
 
 class AsyncPaginator(Generic[T]):
@@ -299,3 +329,11 @@ class AsyncPaginator(Generic[T]):
     async def to_list(self) -> list[T]:
         """Every item of every page, in one list."""
         return [item async for item in self]
+
+    async def to_pandas(self) -> pd.DataFrame:
+        """Every item of every page as a pandas DataFrame (see `Paginator.to_pandas`)."""
+        require_pandas()
+        items: list[T] = []
+        async for page in self.iter_pages():
+            items.extend(page.items)
+        return to_pandas(items, _item_type(page.items))

@@ -3,19 +3,51 @@
 The API may answer in snake_case or camelCase (`agent_id` or `agentId`); both arrive here as the
 same attribute, and keys the SDK does not know yet are ignored, so a newer API never breaks an
 older SDK. Timestamps are timezone-aware `datetime`s.
+
+Every model has `to_dict()` and, for Jupyter, `_repr_html_()` (a table of its fields); both come
+from `_Model` and are written once, in `_display`, for any attrs class. `repr()` is attrs' own.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import attrs
 
 __all__ = ["Message", "Number", "PhoneNumber"]
 
 
+class _Model:
+    """What every model does besides holding its fields: `to_dict()` and notebook display.
+
+    A plain base with no fields and no slots of its own, so each model stays a frozen, slotted
+    attrs class that the decoder fills slot by slot.
+    """
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model as a JSON-ready dict: `json.dumps(model.to_dict())` works.
+
+        Keys are the attribute names, in snake_case; timestamps are ISO 8601 strings
+        (`"2025-01-15T10:45:00+00:00"`); `None` stays `None`. A message's sender is `from_`,
+        its attribute name, not the API's `from`: the keys then match the attributes and the
+        columns of `to_pandas()`, and the SDK reads `from_` back as well as `from`.
+        """
+        from ._display import to_dict
+
+        return to_dict(self)
+
+    def _repr_html_(self) -> str:
+        """The model as a two-column HTML table, for Jupyter (escaped, long text shortened)."""
+        from ._display import model_html
+
+        return model_html(self)
+
+
 @attrs.frozen(kw_only=True)
-class PhoneNumber:
+class PhoneNumber(_Model):
     """A Twilio number of yours attached to an agent (bring-your-own-Twilio).
 
     Attributes:
@@ -38,7 +70,7 @@ class PhoneNumber:
 
 
 @attrs.frozen(kw_only=True)
-class Number:
+class Number(_Model):
     """A number provisioned (bought) through Nixflex.
 
     Attributes:
@@ -59,7 +91,7 @@ class Number:
 
 
 @attrs.frozen(kw_only=True)
-class Message:
+class Message(_Model):
     """An SMS or MMS received on a provisioned number.
 
     Attributes:

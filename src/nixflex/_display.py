@@ -1,0 +1,310 @@
+"""What a notebook shows: HTML tables of models and lists of them, plain dicts, pandas frames.
+
+Everything here is generic over attrs classes (`attrs.fields`): no model has HTML of its own, so
+a field added to a model shows up in its table, its `to_dict()` and its DataFrame by itself.
+
+- A field with `repr=False` (a secret, such as `ImportRequest.twilio_token`) is left out of all
+  three, by the rule attrs' own repr uses. A field with a callable `repr` shows what it returns.
+- HTML is escaped with `html.escape`: a message body is untrusted input, and `<script>` in it must
+  render as text. Text over `MAX_TEXT` characters is shortened, the full text in the cell's
+  `title` (a tooltip), escaped too. No JavaScript, no stylesheet: inline styles only.
+- pandas is imported only when a DataFrame is asked for; it is the optional extra
+  `nixflex[pandas]`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import types
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin
+
+import attrs
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ._bulk import BulkResult
+
+T = TypeVar("T")
+
+MAX_TEXT = 80
+"""Text longer than this is shortened in a table (the full text is in the cell's tooltip)."""
+MAX_ROWS = 200
+"""Rows shown at most in one table: a page never holds more (messages: `limit` up to 200)."""
+
+_LEFT = ' style="text-align:left"'
+# Jupyter aligns cells right; a None shows as a dim dash rather than as the word.
+_NONE = '<span style="opacity:0.4">—</span>'
+_PANDAS_MISSING = "to_pandas() needs pandas, which is not installed: pip install 'nixflex[pandas]'"
+
+
+class ModelList(list[T]):
+    """A plain `list` of models that shows itself as one HTML table in a notebook.
+
+    It knows its item type, so an empty list still shows (and converts to a DataFrame with) the
+    model's columns. Anything else it does is what `list` does: slicing or `+` give plain lists.
+    """
+
+    def __init__(self, items: Iterable[T] = (), item_type: type[T] | None = None) -> None:
+        super().__init__(items)
+        self.item_type = item_type
+
+    def _repr_html_(self) -> str | None:
+        try:
+            return table_html(self, self.item_type)
+        except TypeError:
+            return None  # something else was appended: Jupyter shows the plain repr instead
+
+
+# --- fields and values ---------------------------------------------------------------------------
+
+
+def shown_fields(cls: type[Any]) -> tuple[attrs.Attribute[Any], ...]:
+    """The fields of an attrs class that may be shown: all but those with `repr=False`."""
+    return tuple(field for field in attrs.fields(cls) if field.repr is not False)
+
+
+def _item_type(items: Sequence[Any], item_type: type[Any] | None) -> type[Any] | None:
+    if item_type is None and isinstance(items, ModelList):
+        item_type = items.item_type
+    if item_type is None and items:
+        item_type = type(items[0])
+    if item_type is None:
+        return None  # an empty list of an unknown type
+    if not attrs.has(item_type):
+        raise TypeError(f"expected nixflex models (attrs classes), got {item_type.__name__}")
+    for item in items:
+        if not isinstance(item, item_type):
+            raise TypeError(
+                f"expected a list of {item_type.__name__}, got a {type(item).__name__} in it"
+            )
+    return item_type
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if attrs.has(type(value)):
+        return to_dict(value)
+    if isinstance(value, Mapping):
+        return {str(key): _json_value(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, frozenset, set)):
+        return [_json_value(item) for item in value]
+    return value
+
+
+def to_dict(obj: Any) -> dict[str, Any]:
+    """An attrs instance as a JSON-ready dict: its attribute names, datetimes as ISO 8601.
+
+    Fields with `repr=False` are left out, as from the tables: a dict is shown in full when it
+    is printed or displayed.
+    """
+    return {field.name: _json_value(getattr(obj, field.name)) for field in shown_fields(type(obj))}
+
+
+# --- HTML ----------------------------------------------------------------------------------------
+
+
+def cell(value: object, field: attrs.Attribute[Any] | None = None) -> str:
+    """The escaped HTML of one value: long text shortened, the full text in a tooltip.
+
+    A field with a callable `repr` shows what that callable makes of the value, as attrs' repr
+    does (it may mask or shorten the value on purpose).
+    """
+    if field is not None and callable(field.repr):
+        text = str(field.repr(value))
+    elif value is None:
+        return _NONE
+    elif isinstance(value, datetime):
+        # A timestamp broken at its dashes is hard to read; it never needs to wrap.
+        return f'<span style="white-space:nowrap">{html.escape(value.isoformat())}</span>'
+    else:
+        text = str(value)
+    if len(text) <= MAX_TEXT:
+        return html.escape(text)
+    short = text[: MAX_TEXT - 3] + "…"
+    return f'<span title="{html.escape(text, quote=True)}">{html.escape(short)}</span>'
+
+
+def _caption(text: str) -> str:
+    return f"<caption{_LEFT}>{html.escape(text)}</caption>"
+
+
+def model_html(obj: Any) -> str:
+    """One model as a two-column table: each shown field's name and value."""
+    rows = "".join(
+        f"<tr><th{_LEFT}>{html.escape(field.name)}</th>"
+        f"<td{_LEFT}>{cell(getattr(obj, field.name), field)}</td></tr>"
+        for field in shown_fields(type(obj))
+    )
+    return f"<table>{_caption(type(obj).__name__)}<tbody>{rows}</tbody></table>"
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
+
+
+def table_html(
+    items: Sequence[Any], item_type: type[Any] | None = None, *, caption: str | None = None
+) -> str:
+    """Many models as one table: a column per shown field, a row per item.
+
+    The caption names the model and the count (or `caption`, if given). At most `MAX_ROWS` rows
+    are drawn; a last row says how many more there are.
+    """
+    cls = _item_type(items, item_type)
+    name = cls.__name__ if cls is not None else "item"
+    if caption is None:
+        caption = _count(len(items), name)
+    fields = shown_fields(cls) if cls is not None else ()
+    head = "".join(f"<th{_LEFT}>{html.escape(field.name)}</th>" for field in fields)
+    rows = [
+        "<tr>"
+        + "".join(f"<td{_LEFT}>{cell(getattr(item, f.name), f)}</td>" for f in fields)
+        + "</tr>"
+        for item in items[:MAX_ROWS]
+    ]
+    if len(items) > MAX_ROWS:
+        hidden = len(items) - MAX_ROWS
+        rows.append(
+            f'<tr><td colspan="{max(len(fields), 1)}"{_LEFT}>… {_count(hidden, "more row")} '
+            "not shown</td></tr>"
+        )
+    return (
+        f"<table>{_caption(caption)}<thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def page_html(items: Sequence[Any], *, more: bool) -> str:
+    """A page of a list as one table; its caption says whether more pages follow."""
+    cls = _item_type(items, None)
+    name = cls.__name__ if cls is not None else "item"
+    follows = "more pages follow: next_page()" if more else "the last page"
+    return table_html(items, cls, caption=f"a page of {_count(len(items), name)}; {follows}")
+
+
+def bulk_html(result: BulkResult[Any, Any]) -> str:
+    """A bulk call's outcomes as one table: each item's input, and `ok` or its error."""
+    rows = []
+    for item in result.items[:MAX_ROWS]:
+        given = item.input
+        shown = shown_fields(type(given)) if attrs.has(type(given)) else None
+        if shown is not None:
+            # The first field names the item (an ImportRequest's phone number); the rest, and
+            # the token above all, stay out.
+            given = getattr(given, shown[0].name) if shown else type(given).__name__
+        if item.error is None:
+            outcome, detail = "ok", ""
+        else:
+            outcome, detail = type(item.error).__name__, cell(str(item.error))
+        rows.append(
+            f"<tr><td{_LEFT}>{item.index}</td><td{_LEFT}>{cell(given)}</td>"
+            f"<td{_LEFT}>{html.escape(outcome)}</td><td{_LEFT}>{detail}</td></tr>"
+        )
+    if len(result.items) > MAX_ROWS:
+        hidden = len(result.items) - MAX_ROWS
+        rows.append(
+            f'<tr><td colspan="4"{_LEFT}>… {_count(hidden, "more row")} not shown</td></tr>'
+        )
+    failed = len(result.failed)
+    caption = f"bulk result: {len(result.items) - failed} succeeded, {failed} failed"
+    head = "".join(f"<th{_LEFT}>{name}</th>" for name in ("#", "input", "outcome", "error"))
+    return (
+        f"<table>{_caption(caption)}<thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+# --- pandas --------------------------------------------------------------------------------------
+
+
+def require_pandas() -> None:
+    """Import pandas, or raise `ImportError` saying how to install it (before any request)."""
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        raise ImportError(_PANDAS_MISSING) from None
+
+
+def _split_optional(type_: Any) -> tuple[Any, bool]:
+    """`(X, True)` for `X | None` or `Optional[X]`, else `(type_, False)`."""
+    if get_origin(type_) in (Union, types.UnionType):
+        args = [arg for arg in get_args(type_) if arg is not type(None)]
+        if len(args) == 1:
+            return args[0], len(args) < len(get_args(type_))
+    return type_, False
+
+
+def _dtype(field: attrs.Attribute[Any]) -> str:
+    """The pandas dtype of a field's column, from its annotation."""
+    inner, optional = _split_optional(field.type)
+    if inner is datetime:
+        return "datetime64[ns, UTC]"
+    if inner is bool:
+        return "boolean" if optional else "bool"
+    if inner is int:
+        return "Int64" if optional else "int64"
+    if inner is float:
+        return "Float64" if optional else "float64"
+    if inner is str:
+        return "string"
+    return "object"
+
+
+def to_pandas(items: Iterable[T], item_type: type[T] | None = None) -> pd.DataFrame:
+    """A list of models (a `PhoneNumber` list, a page's items) as a pandas DataFrame.
+
+    One row per item, one column per field, named as the attributes are (`from_` for a
+    message's sender). The columns are typed whatever the values, so an empty list or a column
+    of `None`s has the same dtypes as a full one:
+
+    - timestamps: `datetime64[ns, UTC]` (a missing one is `NaT`);
+    - text: `string` (pandas' nullable string dtype; a missing value is `pd.NA`), so `.str`
+      works and `df.dtypes` says what a column holds, on pandas 2 and 3 alike;
+    - booleans: `boolean` (nullable) where the field may be `None`, else `bool`;
+    - anything else: `object`.
+
+    A field kept out of the repr (a secret) is kept out of the frame too.
+
+    Args:
+        items: models of one class, e.g. `client.phone_numbers.list()` or `page.items`.
+        item_type: the model class, for the columns of a plain empty list; lists the SDK
+            returns know it already. An empty list of an unknown type gives an empty frame.
+
+    Raises:
+        ImportError: pandas is not installed (`pip install 'nixflex[pandas]'`).
+        TypeError: the items are not all of one attrs class.
+
+    Example:
+        ```python
+        df = nixflex.to_pandas(client.phone_numbers.list())
+        df.groupby("agent_id").size()
+        ```
+    """
+    require_pandas()
+    import pandas as pd
+
+    listed = items if isinstance(items, ModelList) else list(items)
+    cls = _item_type(listed, item_type)
+    # (Annotated, not returned straight: pandas-stubs types it only for Python 3.11 and up.)
+    frame: pd.DataFrame
+    if cls is None:
+        frame = pd.DataFrame()
+        return frame
+    # `from __future__ import annotations` leaves annotations as strings until resolved; one
+    # that does not resolve gives an `object` column.
+    with contextlib.suppress(NameError):
+        attrs.resolve_types(cls)
+    columns: dict[str, pd.Series[Any]] = {}
+    for field in shown_fields(cls):
+        dtype = _dtype(field)
+        series = pd.Series([getattr(item, field.name) for item in listed], dtype=object)
+        if dtype.startswith("datetime64"):
+            series = pd.to_datetime(series, utc=True)
+        columns[field.name] = series.astype(dtype)
+    frame = pd.DataFrame(columns, columns=list(columns))
+    return frame
