@@ -649,3 +649,15 @@ def test_client_needs_an_account_when_there_are_several() -> None:
     fake.add_account()
     with pytest.raises(ValueError, match="exactly one"):
         fake.async_client()
+
+
+def test_a_provisioned_number_can_take_the_id_of_your_fixtures() -> None:
+    fake = FakeNixflex()
+    account = fake.add_account()
+    number = fake.provision_number(account, country="GB", number_id="num_xyz789")
+    assert number.id == "num_xyz789"
+    fake.deliver_sms("num_xyz789", from_="+15559876543", body="Hi")
+    with fake.client() as client:
+        assert [m.body for m in client.numbers.messages.list("num_xyz789")] == ["Hi"]
+    with pytest.raises(ValueError, match="already taken"):
+        fake.provision_number(account, number_id="num_xyz789")

@@ -91,7 +91,11 @@ class BulkItem(Generic[I, T]):
 
 
 class BulkError(ExceptionGroup[NixflexError], NixflexError):
-    """The failures of a bulk call, as an exception group (`except*` picks them by class)."""
+    """The failures of a bulk call, as an exception group (`except*` picks them by class).
+
+    Raised only by `BulkResult.raise_for_failures()`; `exceptions` holds each failed item's
+    `NixflexError`, in input order. It is a `NixflexError` too.
+    """
 
 
 class BulkResult(Generic[I, T]):

@@ -66,7 +66,9 @@ class NixflexError(Exception):
 class APIConnectionError(NixflexError):
     """The API could not be reached, or the connection broke before an answer arrived.
 
-    Raised after the retries `max_retries` allows. `request` is the `httpx.Request` that failed
+    Raised after the retries `max_retries` allows, or at once for a `POST` (an import, a
+    purchase) that may have reached the API: it may have been processed, so look (list your
+    numbers) before you send it again. `request` is the `httpx.Request` that failed
     (its headers hold your key: do not log it); the httpx error is chained as `__cause__`.
     """
 
@@ -168,11 +170,19 @@ class UnprocessableEntityError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """429: too many requests; `retry_after` says how long to wait when the API told us."""
+    """429: too many requests; `retry_after` says how long to wait when the API told us.
+
+    Retried automatically, after the `Retry-After` the API asks for (pausing every call of the
+    client); raised once retries run out, or at once when the API asks for more than 60 s.
+    """
 
 
 class InternalServerError(APIStatusError):
-    """5xx: the API failed; retried automatically, raised once retries run out."""
+    """5xx: the API failed.
+
+    500, 502, 503 and 504 are retried automatically, except for a `POST` that may have been
+    processed (an import, a purchase): that one is raised at once. Raised once retries run out.
+    """
 
 
 class MissingFieldError(BadRequestError):
@@ -184,7 +194,10 @@ class InvalidPhoneFormatError(BadRequestError):
 
 
 class InvalidTwilioSidError(BadRequestError):
-    """`invalid_twilio_sid`: the Twilio Account SID is not `AC` followed by 32 hex characters."""
+    """`invalid_twilio_sid`: the Twilio Account SID is not `AC` followed by 32 hex characters.
+
+    Send the Account SID (`AC…`), not a phone number's SID (`PN…`) or an API key's (`SK…`).
+    """
 
 
 class CustomPromptTooLongError(BadRequestError):
@@ -196,7 +209,10 @@ class TwilioInvalidCredentialsError(AuthenticationError):
 
 
 class TwilioAuthFailedError(AuthenticationError):
-    """`twilio_auth_failed`: Twilio refused to authenticate (Twilio error 20003)."""
+    """`twilio_auth_failed`: Twilio refused to authenticate (Twilio error 20003).
+
+    The token is wrong or was rotated, or the Twilio account is suspended.
+    """
 
 
 class AgentNotOwnedError(PermissionDeniedError):
@@ -208,7 +224,10 @@ class AgentNotFoundError(NotFoundError):
 
 
 class NumberNotInTwilioError(NotFoundError):
-    """`number_not_in_twilio`: the number is not in the Twilio account whose SID you sent."""
+    """`number_not_in_twilio`: the number is not in the Twilio account whose SID you sent.
+
+    The match is exact: check which account or subaccount holds the number, and its digits.
+    """
 
 
 class NumberNotFoundError(NotFoundError):
@@ -218,7 +237,9 @@ class NumberNotFoundError(NotFoundError):
 class NumberAlreadyImportedError(ConflictError):
     """`number_already_imported`: the number is already attached to an agent.
 
-    A number serves one agent at a time: delete it, then import it again to move it.
+    A number serves one agent at a time: delete it, then import it again to move it. If it is
+    attached to your own agent, an earlier import of it landed (perhaps one whose answer was
+    lost), and there is nothing left to do.
     """
 
 

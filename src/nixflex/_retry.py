@@ -14,6 +14,7 @@ The delay before retry *n* (n = 1, 2, ...) is `min(0.5 * 2 ** (n - 1), 8)` secon
 random jitter of up to 25 % so that many clients do not retry in step: 0.375-0.5 s, then 0.75-1 s,
 then 1.5-2 s. A `Retry-After` header (seconds, or an HTTP date) replaces that delay; one beyond
 60 s is not slept on: the error is raised at once and its `.retry_after` says when to come back.
+A retried 429 pauses every call of the client, not only the one that got it (`_core.Pause`).
 """
 
 from __future__ import annotations

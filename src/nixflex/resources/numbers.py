@@ -89,8 +89,11 @@ class Messages(SyncResource):
                 UTC; sent as `...Z`) or an ISO 8601 string (sent as given).
             after: only messages received after this instant; kept on every page.
 
+        Nothing is fetched until you iterate. Released numbers keep their history.
+
         Raises:
             ValueError: `limit` is out of range or `number_id` is blank (before any request).
+            TypeError: `before` or `after` is neither a `datetime` nor a string.
             NumberNotFoundError: no number of yours has this id (when the first page is fetched).
         """
         return Paginator(
@@ -111,7 +114,8 @@ class Numbers(SyncResource):
 
         The request is never sent twice where the first may have landed (a retried create could
         buy two numbers): after a timeout or a dropped connection you get `APIConnectionError`;
-        list your numbers before trying again.
+        list your numbers before trying again. It is retried only where it cannot have been
+        processed (no connection was made, or the API answered 429).
 
         Args:
             country: two-letter country code, e.g. `"GB"`.
@@ -120,11 +124,15 @@ class Numbers(SyncResource):
         Raises:
             AgentNotFoundError: no agent has this id.
             AgentNotOwnedError: the agent belongs to another account.
+            BadRequestError: the API refused an argument (e.g. `country` is not two letters).
         """
         return self._client._request(create_call(country=country, agent_id=agent_id))
 
     def list(self, *, limit: int = 20, offset: int = 0) -> Paginator[Number]:
         """Your provisioned numbers, paged by offset as you iterate.
+
+        Nothing is fetched until you iterate. A released number may still be listed, with
+        `status == "released"`.
 
         Args:
             limit: numbers per page, 1 to 100.

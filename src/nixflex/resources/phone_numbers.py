@@ -104,6 +104,11 @@ class PhoneNumbers(SyncResource):
             callbacks) so that calls reach Nixflex; other systems using the number stop
             receiving its calls and texts.
 
+        Never sent twice once it may have reached the API: after a timeout or a broken
+        connection you get `APIConnectionError`, and `list()` tells you whether the import
+        landed. It is retried only where it cannot have been processed (no connection was
+        made, or the API answered 429).
+
         Args:
             phone_number: the number in E.164 form, e.g. `"+447446466847"`.
             twilio_sid: the Twilio Account SID that holds it (`AC` + 32 hex characters).
@@ -123,8 +128,6 @@ class PhoneNumbers(SyncResource):
             AgentNotOwnedError: the agent belongs to another account.
             NumberAlreadyImportedError: the number is already attached to an agent.
             CustomPromptTooLongError: `custom_prompt` is over 8000 characters.
-
-        A POST is never retried once it may have reached the API (see "Retries").
         """
         return self._client._request(
             create_call(
@@ -137,7 +140,13 @@ class PhoneNumbers(SyncResource):
         )
 
     def list(self, agent_id: str | None = None) -> builtins.list[PhoneNumber]:
-        """Your imported numbers, newest first; only one agent's with `agent_id`."""
+        """Your imported numbers, newest first; only one agent's with `agent_id`.
+
+        One request, not paged: a plain list.
+
+        Raises:
+            ValueError: `agent_id` is blank (raised before anything is sent).
+        """
         return self._client._request(list_call(agent_id))
 
     def import_many(
@@ -160,8 +169,13 @@ class PhoneNumbers(SyncResource):
             progress: `True` for a progress bar (needs `pip install 'nixflex[progress]'`), or
                 a callable that gets `(done, total, item)` after each item.
 
+        An item's failure (any error `create` raises) is kept on the result, never raised;
+        `result.raise_for_failures()` raises them all as a `BulkError`.
+
         Raises:
             TypeError: an item is not an `ImportRequest` or a dict with `create`'s keys.
+            ValueError: `concurrency` is below 1.
+            ImportError: `progress=True`, and tqdm is not installed.
 
         Example:
             ```python
@@ -187,8 +201,21 @@ class PhoneNumbers(SyncResource):
         """Set many business profiles at once: `{phone_number: custom_prompt}`; `None` clears.
 
         One PATCH per number, `concurrency` at a time; the result lists each number's
-        `PhoneNumber` or exception in the mapping's order. Every number is checked before
-        anything is sent (a blank one raises `ValueError`).
+        `PhoneNumber` or exception in the mapping's order. A failed PATCH was retried like any
+        `update`; its error (`NumberNotFoundError`, `CustomPromptTooLongError`, ...) is kept on
+        the result, never raised. Every profile takes effect on the number's next call or text.
+
+        Args:
+            profiles: the new profile of each number; `None` or `""` clears one.
+            concurrency: requests in flight at most (threads sharing this client's pool).
+            progress: `True` for a progress bar (needs `pip install 'nixflex[progress]'`), or
+                a callable that gets `(done, total, item)` after each item.
+
+        Raises:
+            TypeError: `profiles` is not a mapping.
+            ValueError: a phone number is blank, or `concurrency` is below 1 (checked before
+                anything is sent).
+            ImportError: `progress=True`, and tqdm is not installed.
 
         Example:
             ```python

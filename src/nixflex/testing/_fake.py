@@ -248,12 +248,14 @@ class FakeNixflex:
         agent_id: str | None = None,
         phone_number: str | None = None,
         created_at: datetime | None = None,
+        number_id: str | None = None,
     ) -> ProvisionedNumber:
         """Add a provisioned number to an account without an HTTP request (`POST /v1/numbers`).
 
         Args:
             phone_number: The E.164 number; generated for `country` when omitted.
             created_at: Pretend it was bought then (naive means UTC).
+            number_id: The id, e.g. the `num_xyz789` of your fixtures; generated when omitted.
         """
         with self._lock:
             state = self._state
@@ -267,7 +269,16 @@ class FakeNixflex:
                     raise ValueError(f"{phone_number!r} is not an E.164 number")
                 if state.number_in_use(phone_number):
                     raise ValueError(f"{phone_number} is already in use")
-            row = state.insert_number(account_id, country, agent_id, phone_number, created_at)
+            if number_id is not None and number_id in state.numbers:
+                raise ValueError(f"number id {number_id!r} is already taken")
+            row = state.insert_number(
+                account_id,
+                country,
+                agent_id,
+                phone_number=phone_number,
+                created_at=created_at,
+                number_id=number_id,
+            )
             return state.number_snapshot(row)
 
     def deliver_sms(

@@ -270,11 +270,13 @@ class State:
         account_id: str,
         country: str,
         agent_id: str | None,
+        *,
         phone_number: str | None = None,
         created_at: datetime | None = None,
+        number_id: str | None = None,
     ) -> NumberRow:
         row = NumberRow(
-            id=f"num_{self.hex_id(16)}",
+            id=number_id or f"num_{self.hex_id(16)}",
             phone_number=phone_number or self.generate_phone_number(country),
             country=country,
             status="active",

@@ -1,0 +1,125 @@
+"""Every Python example in README.md and docs/ runs, and the API reference covers the surface.
+
+The collector and the world the examples run in are described in `tests/docs_examples.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import nixflex
+import nixflex.testing
+from tests.docs_examples import ROOT, examples, pages, run_page
+
+PAGES = [page for page in pages() if examples(page)]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
+def test_examples_run(page: Path, tmp_path: Path) -> None:
+    run_page(page, tmp_path)
+
+
+def test_the_readme_and_the_home_page_have_examples_that_run() -> None:
+    for page in (ROOT / "README.md", ROOT / "docs" / "index.md"):
+        assert any(example.mode == "run" for example in examples(page)), page
+
+
+def test_skipped_examples_stay_rare() -> None:
+    found = [example for page in pages() for example in examples(page)]
+    skipped = [example.where for example in found if example.mode == "skip"]
+    assert len(skipped) * 10 <= len(found), f"too many examples opted out: {skipped}"
+
+
+def _documented() -> set[str]:
+    text = "\n".join(path.read_text() for path in (ROOT / "docs" / "reference").glob("*.md"))
+    return set(re.findall(r"^::: ([\w.]+)", text, flags=re.MULTILINE))
+
+
+@pytest.mark.parametrize("name", [n for n in nixflex.__all__ if n != "__version__"])
+def test_every_public_name_is_in_the_api_reference(name: str) -> None:
+    assert f"nixflex.{name}" in _documented()
+
+
+def test_the_emulator_is_in_the_api_reference() -> None:
+    assert "nixflex.testing" in _documented()
+
+
+# --- the collector itself --------------------------------------------------------------------
+
+PAGE = """\
+# A page
+
+```python
+x = 1
+```
+
+````markdown
+```python
+raise AssertionError("inside another fence: not an example")
+```
+````
+
+!!! note
+    ```python
+    if x:
+        y = x + 1
+    ```
+
+<!-- example: skip -->
+```python
+this_name_does_not_exist()
+```
+
+```py title="top-level await"
+import asyncio
+
+await asyncio.sleep(0)
+```
+
+```bash
+echo not python
+```
+"""
+
+
+def test_the_collector_finds_python_blocks_and_their_markers(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(PAGE)
+    found = examples(page)
+    assert [(example.line, example.mode) for example in found] == [
+        (4, "run"),
+        (15, "run"),
+        (21, "skip"),
+        (25, "run"),
+    ]
+    assert found[1].source == "if x:\n    y = x + 1\n"
+    assert run_page(page, tmp_path) == 3
+
+
+def test_a_failing_example_names_its_line(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("Text.\n\n```python\nimport nixflex\n\n1 / 0\n```\n")
+    with pytest.raises(AssertionError, match=r"page\.md:4 raised ZeroDivisionError") as failure:
+        run_page(page, tmp_path)
+    assert f'File "{page}", line 6' in str(failure.value)
+
+
+def test_examples_cannot_reach_the_internet(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "```python\nimport nixflex\n\n"
+        "with nixflex.Client(base_url='https://api.nixflex.com', max_retries=0) as client:\n"
+        "    client.phone_numbers.list()\n```\n"
+    )
+    with pytest.raises(AssertionError, match="APIConnectionError"):
+        run_page(page, tmp_path)
+
+
+def test_an_unknown_marker_is_refused(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("<!-- example: maybe -->\n```python\npass\n```\n")
+    with pytest.raises(ValueError, match="unknown marker"):
+        examples(page)
