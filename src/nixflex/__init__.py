@@ -3,15 +3,18 @@
 ```python
 import nixflex
 
-client = nixflex.Client()  # NIXFLEX_API_KEY="KEY_ID:KEY_SECRET" from the environment
-number = client.phone_numbers.create(
-    phone_number="+447446466847",
-    twilio_sid="AC...",
-    twilio_token="...",
-    agent_id="agent_125207e452f8714a",
-    custom_prompt="Business: Smile Dental Croydon. Open Mon-Fri 9am-5pm.",
-)
+with nixflex.Client() as client:  # NIXFLEX_API_KEY="KEY_ID:KEY_SECRET" from the environment
+    number = client.phone_numbers.create(
+        phone_number="+447446466847",
+        twilio_sid="AC0123456789abcdef0123456789abcdef",
+        twilio_token="your_twilio_auth_token",
+        agent_id="agent_125207e452f8714a",
+        custom_prompt="Business: Smile Dental Croydon. Open Mon-Fri 9am-5pm.",
+    )
 ```
+
+`nixflex.AsyncClient` has the same surface, every call awaited; `nixflex.testing` holds an
+emulator of the API for your tests.
 """
 
 from ._bulk import BulkError, BulkItem, BulkResult, ImportRequest

@@ -172,6 +172,7 @@ class Page(Generic[T]):
 
     def __init__(self, batch: Batch[T], fetch: Callable[[Call[Batch[T]]], Page[T]]) -> None:
         self.items: list[T] = batch.items
+        """The page's items, in the API's order."""
         self._next = batch.next
         self._fetch = fetch
 
@@ -219,11 +220,19 @@ class Paginator(Generic[T]):
         return Page(self._client._request(call), self._fetch)
 
     def first_page(self) -> Page[T]:
-        """Fetch the first page."""
+        """Fetch the first page.
+
+        Errors of the call (`NumberNotFoundError` for a number that is not yours, say) surface
+        here, or on the first step of iteration, not when the paginator is made.
+        """
         return self._fetch(self._first)
 
     def iter_pages(self) -> Iterator[Page[T]]:
-        """Every page, fetched as you go."""
+        """Every page, fetched as you go; each new iteration starts again from the first.
+
+        Raises `NixflexError` if the API answers a page with what it already sent while
+        claiming there is more (the paging "stopped moving"), instead of looping.
+        """
         page = self.first_page()
         yield page
         while page.has_next_page():
@@ -235,7 +244,7 @@ class Paginator(Generic[T]):
             yield from page.items
 
     def to_list(self) -> list[T]:
-        """Every item of every page, in one list."""
+        """Every item of every page, in one list (all in memory: iterate for large lists)."""
         return list(self)
 
     def to_pandas(self) -> pd.DataFrame:
@@ -262,6 +271,7 @@ class AsyncPage(Generic[T]):
         self, batch: Batch[T], fetch: Callable[[Call[Batch[T]]], Awaitable[AsyncPage[T]]]
     ) -> None:
         self.items: list[T] = batch.items
+        """The page's items, in the API's order."""
         self._next = batch.next
         self._fetch = fetch
 
@@ -289,6 +299,8 @@ class AsyncPage(Generic[T]):
 class AsyncPaginator(Generic[T]):
     """Every item of a paged list, for `async for`; `await` it for the first page.
 
+    Nothing is fetched until you iterate or await; then one page is held at a time.
+
     Example:
         ```python
         async for number in client.numbers.list():
@@ -307,14 +319,14 @@ class AsyncPaginator(Generic[T]):
         return AsyncPage(await self._client._request(call), self._fetch)
 
     async def first_page(self) -> AsyncPage[T]:
-        """Fetch the first page."""
+        """Fetch the first page; errors of the call surface here, not when it is made."""
         return await self._fetch(self._first)
 
     def __await__(self) -> Generator[Any, None, AsyncPage[T]]:
         return self.first_page().__await__()
 
     async def iter_pages(self) -> AsyncIterator[AsyncPage[T]]:
-        """Every page, fetched as you go."""
+        """Every page, fetched as you go; each new iteration starts again from the first."""
         page = await self.first_page()
         yield page
         while page.has_next_page():
@@ -327,7 +339,7 @@ class AsyncPaginator(Generic[T]):
                 yield item
 
     async def to_list(self) -> list[T]:
-        """Every item of every page, in one list."""
+        """Every item of every page, in one list (all in memory: iterate for large lists)."""
         return [item async for item in self]
 
     async def to_pandas(self) -> pd.DataFrame:
