@@ -9,11 +9,22 @@ the test's handler returns, which may also tell it to misbehave at the socket le
 - `Reply.close()`: read the whole request, then close the connection without a byte of answer
   (httpx: `RemoteProtocolError`, "server disconnected");
 - `Reply.truncated()`: send the status line, the headers and part of the body, then close;
-- `Reply.redirect()`: an ordinary 3xx with a `Location` (a client must not follow it).
+- `Reply.redirect()`: an ordinary 3xx with a `Location` (a client must not follow it);
+- `Reply.reset()`: read the whole request, then abort the connection with a TCP RST (httpx:
+  `ReadError`, "connection reset by peer");
+- `Reply.stalled_body()`: send the status line, the headers and part of the body, then stall;
+- `Reply.raw()`: write the given bytes instead of an HTTP answer, then close (garbage, a broken
+  status line, a bad chunked encoding...).
+
+A stalled handler wakes when the test releases it, when the server stops, or as soon as the client
+hangs up, so the server's count of open connections (`open_connections`) is the number of
+connections the client still holds open. `LoopbackServer(listening=False)` binds
+its port without listening: connecting to it is refused until `listen()` is called.
 
 Use the `loopback` fixture (a started server, stopped after the test) and `loopback_client` (a
 `Client` and an `AsyncClient` on it, one per run); a test module enables both with
-`pytest_plugins = ["tests.loopback"]`.
+`pytest_plugins = ["tests.loopback"]`. For a client with other options, or on another server,
+`client_on(client_kind, url, timeout=...)` with the `client_kind` fixture ("sync", then "async").
 
 Example:
     ```python
@@ -32,9 +43,13 @@ from __future__ import annotations
 import contextlib
 import enum
 import json
+import select
 import socket
 import socketserver
+import ssl
+import struct
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -47,7 +62,16 @@ import pytest
 import nixflex
 from tests.support import API_KEY, AnyClient
 
-__all__ = ["Fault", "LoopbackServer", "Recorded", "Reply", "loopback", "loopback_client"]
+__all__ = [
+    "Fault",
+    "LoopbackServer",
+    "Recorded",
+    "Reply",
+    "client_kind",
+    "client_on",
+    "loopback",
+    "loopback_client",
+]
 
 # How long a stalled handler waits at most when nobody releases it (the server's stop does).
 _STALL_CEILING = 30.0
@@ -64,12 +88,14 @@ class Recorded:
         target: the request target exactly as sent: raw path, then `?` and the raw query.
         headers: the header lines in order, names as sent.
         body: the body bytes (requests are read by `Content-Length`).
+        received_at: `time.monotonic()` when the request had been read.
     """
 
     method: str
     target: str
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    received_at: float = 0.0
 
     @property
     def path(self) -> str:
@@ -112,6 +138,9 @@ class Fault(enum.Enum):
     STALL = "stall"
     CLOSE = "close"
     TRUNCATE = "truncate"
+    RESET = "reset"
+    STALL_BODY = "stall_body"
+    RAW = "raw"
 
 
 @dataclass(frozen=True)
@@ -173,6 +202,31 @@ class Reply:
             declared_length=len(body),
         )
 
+    @classmethod
+    def reset(cls) -> Reply:
+        """Read the request, then abort the connection with a TCP RST (no answer, no FIN)."""
+        return cls(fault=Fault.RESET)
+
+    @classmethod
+    def stalled_body(
+        cls, data: object, status: int = 200, seconds: float = _STALL_CEILING
+    ) -> Reply:
+        """Send headers promising the JSON of `data` and half of it, then stall like `stall`."""
+        body = json.dumps(data).encode()
+        return cls(
+            status=status,
+            body=body[: len(body) // 2],
+            headers={"Content-Type": "application/json"},
+            fault=Fault.STALL_BODY,
+            stall_seconds=seconds,
+            declared_length=len(body),
+        )
+
+    @classmethod
+    def raw(cls, data: bytes) -> Reply:
+        """Write `data` as it is, instead of an HTTP answer, then close the connection."""
+        return cls(body=data, fault=Fault.RAW)
+
 
 Handler = Callable[[Recorded], Reply]
 
@@ -188,14 +242,17 @@ class LoopbackServer:
     error is kept in `errors` (the `loopback` fixture fails the test with it).
     """
 
-    def __init__(self, handler: Handler = _unscripted) -> None:
+    def __init__(self, handler: Handler = _unscripted, *, listening: bool = True) -> None:
         self.handler = handler
         self.errors: list[BaseException] = []
         self._requests: list[Recorded] = []
         self._lock = threading.Lock()
         self._released = threading.Event()
         self._connections: set[socket.socket] = set()
-        self._server = _Server(self)
+        self._accepted = 0
+        self._listening = listening
+        self._started = False
+        self._server = _Server(self, listening=listening)
         self._thread: threading.Thread | None = None
         host, port = self._server.server_address[:2]
         self.url = f"http://{host!s}:{port}"
@@ -230,14 +287,42 @@ class LoopbackServer:
         """Wake every stalled handler now (each then closes its connection)."""
         self._released.set()
 
+    @property
+    def open_connections(self) -> int:
+        """Connections accepted and not yet closed: those the client still holds open."""
+        with self._lock:
+            return len(self._connections)
+
+    @property
+    def accepted(self) -> int:
+        """Connections accepted so far."""
+        with self._lock:
+            return self._accepted
+
+    def listen(self) -> None:
+        """Start accepting connections on a server made with `listening=False`."""
+        if self._listening:
+            return
+        self._server.server_activate()
+        self._listening = True
+        if self._started:
+            self._serve()
+
     def start(self) -> LoopbackServer:
+        """Serve (once listening: a server made with `listening=False` waits for `listen()`)."""
+        self._started = True
+        if self._listening:
+            self._serve()
+        return self
+
+    def _serve(self) -> None:
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.005},
+            # How soon `stop()` is noticed: a fault matrix starts and stops a server per test.
+            kwargs={"poll_interval": 0.001},
             name="loopback-server",
         )
         self._thread.start()
-        return self
 
     def stop(self) -> None:
         """Stop serving, break every open connection, close every socket, join every thread."""
@@ -281,11 +366,26 @@ class LoopbackServer:
         with self._lock:
             if open_:
                 self._connections.add(connection)
+                self._accepted += 1
             else:
                 self._connections.discard(connection)
 
-    def _wait_released(self, seconds: float) -> None:
-        self._released.wait(seconds)
+    def _wait_released(self, seconds: float, connection: socket.socket) -> None:
+        """Stall until released, `seconds` pass, or the client hangs up on `connection`."""
+        deadline = time.monotonic() + seconds
+        while not self._released.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            try:
+                readable, _, _ = select.select([connection], [], [], min(left, 0.05))
+                if readable:
+                    if connection.recv(1, socket.MSG_PEEK) == b"":
+                        return  # the client hung up
+                    # Bytes the client sent while waiting (not HTTP/1.1 as httpx speaks it).
+                    self._released.wait(min(left, 0.05))
+            except OSError:
+                return
 
 
 class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
@@ -293,15 +393,32 @@ class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
     daemon_threads = False
     block_on_close = True
     allow_reuse_address = True
+    # Hundreds of connections may arrive at once (a concurrency test): with the default backlog
+    # of 5 the kernel would drop SYNs and the client would retry them a second later.
+    request_queue_size = 256
 
-    def __init__(self, owner: LoopbackServer) -> None:
+    def __init__(self, owner: LoopbackServer, *, listening: bool = True) -> None:
         self.owner = owner
         # TCPServer rather than HTTPServer: its server_bind does a reverse DNS lookup.
-        super().__init__(("127.0.0.1", 0), _RequestHandler)
+        super().__init__(("127.0.0.1", 0), _RequestHandler, bind_and_activate=False)
+        try:
+            # Bound but not listening: a connection to the port is refused until activated.
+            self.server_bind()
+            if listening:
+                self.server_activate()
+        except BaseException:
+            self.server_close()
+            raise
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hung up mid-answer is what the fault tests are about, not an error.
         pass
+
+    def close_request(self, request: Any) -> None:
+        # Counted out only once its socket is closed: `open_connections == 0` then means that
+        # no socket of the server's is left open either (a file descriptor count agrees).
+        super().close_request(request)
+        self.owner._track(request, open_=False)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -316,25 +433,36 @@ class _RequestHandler(BaseHTTPRequestHandler):
         super().setup()
         self.server.owner._track(self.connection, open_=True)
 
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.owner._track(self.connection, open_=False)
-
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        request = Recorded(self.command, self.path, tuple(self.headers.items()), body)
+        request = Recorded(
+            self.command,
+            self.path,
+            tuple(self.headers.items()),
+            body,
+            received_at=time.monotonic(),
+        )
         reply = self.server.owner._record(request)
         if reply.fault is Fault.STALL:
-            self.server.owner._wait_released(reply.stall_seconds)
+            self.server.owner._wait_released(reply.stall_seconds, self.connection)
             self.close_connection = True
             return
         if reply.fault is Fault.CLOSE:
+            self.close_connection = True
+            return
+        if reply.fault is Fault.RESET:
+            # Linger on, timeout 0: close() sends RST at once instead of FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return
+        if reply.fault is Fault.RAW:
+            self.wfile.write(reply.body)
+            self.wfile.flush()
             self.close_connection = True
             return
         self.send_response(reply.status)
@@ -343,13 +471,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
         declared = reply.declared_length if reply.declared_length is not None else len(reply.body)
         if reply.status != 204 and reply.status >= 200:  # a 204 has no body and no length
             self.send_header("Content-Length", str(declared))
-        if reply.fault is Fault.TRUNCATE:
+        if reply.fault in (Fault.TRUNCATE, Fault.STALL_BODY):
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(reply.body)
         self.wfile.flush()
+        if reply.fault is Fault.STALL_BODY:
+            self.server.owner._wait_released(reply.stall_seconds, self.connection)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
@@ -376,3 +506,61 @@ async def loopback_client(
             api_key=API_KEY, base_url=loopback.url, timeout=2.0
         ) as async_client:
             yield async_client
+
+
+_ssl_contexts: dict[bool, ssl.SSLContext] = {}
+
+
+@contextlib.contextmanager
+def _one_ssl_context() -> Iterator[None]:
+    """Inside, every new httpx client shares one default TLS context instead of making its own.
+
+    Making one loads a CA bundle (20-40 ms): over the hundreds of clients a fault matrix makes,
+    most of its run time, for TLS that a loopback server over plain http never uses. This
+    patches a private name of httpx (`_transports.default.create_ssl_context`, httpx is pinned
+    below 1.0); should it move, clients are made as they are, only slower.
+    """
+    from httpx._transports import default
+
+    create = getattr(default, "create_ssl_context", None)
+    if create is None:
+        yield
+        return
+
+    def once(verify: Any = True, cert: Any = None, trust_env: bool = True) -> ssl.SSLContext:
+        if verify is not True or cert is not None:
+            return create(verify=verify, cert=cert, trust_env=trust_env)  # type: ignore[no-any-return]
+        if trust_env not in _ssl_contexts:
+            _ssl_contexts[trust_env] = create(trust_env=trust_env)
+        return _ssl_contexts[trust_env]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(default, "create_ssl_context", once)
+        yield
+
+
+@contextlib.asynccontextmanager
+async def client_on(kind: str, base_url: str, **options: Any) -> AsyncIterator[AnyClient]:
+    """A `Client` (`kind` "sync") or an `AsyncClient` ("async") on `base_url`, closed after.
+
+    `options` are the clients' keyword arguments (`timeout=`, `max_retries=`, ...); the key is
+    the canary `API_KEY` unless one of them says otherwise.
+    """
+    if not {"api_key", "key_id", "key_secret"} & options.keys():
+        options["api_key"] = API_KEY
+    if kind == "sync":
+        with _one_ssl_context():
+            client = nixflex.Client(base_url=base_url, **options)
+        with client:
+            yield client
+    else:
+        with _one_ssl_context():
+            async_client = nixflex.AsyncClient(base_url=base_url, **options)
+        async with async_client:
+            yield async_client
+
+
+@pytest.fixture(params=["sync", "async"])
+def client_kind(request: pytest.FixtureRequest) -> str:
+    """`"sync"`, then `"async"`: which client `client_on` makes in this run."""
+    return str(request.param)

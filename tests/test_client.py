@@ -344,3 +344,17 @@ def test_nixflex_log_debug_prints_the_log_without_set_up(
     nixflex.Client(api_key=API_KEY)
     assert len(logger.handlers) == 1
     assert logger.level == logging.DEBUG
+
+
+def test_auth_set_on_your_own_http_client_does_not_replace_the_key() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=[])
+
+    own = httpx.Client(transport=httpx.MockTransport(handler), auth=("proxy-user", "proxy-pass"))
+    with nixflex.Client(api_key=API_KEY, http_client=own) as client:
+        client.phone_numbers.list()
+    own.close()
+    assert seen[0].headers["authorization"] == f"Bearer {API_KEY}"

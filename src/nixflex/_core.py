@@ -30,7 +30,6 @@ from ._exceptions import (
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
-    NixflexError,
     error_class,
 )
 from ._retry import may_have_landed, retry_after, retry_delay
@@ -130,11 +129,16 @@ def _mask(value: Any, secrets: list[str]) -> Any:
 # --- success responses ---------------------------------------------------------------------------
 
 
+# What json.loads raises for a body that is not JSON we can use: not JSON, not UTF-8, or nested
+# deeper than the interpreter's recursion limit.
+_UNDECODABLE = (ValueError, UnicodeDecodeError, RecursionError)
+
+
 def decode_json(response: httpx.Response) -> Any:
     """The response's JSON body; `APIResponseValidationError` if it is not JSON."""
     try:
         return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except _UNDECODABLE:
         kind = "an empty body" if not response.content else "a body that is not JSON"
         raise APIResponseValidationError(
             f"the API answered {response.status_code} with {kind}", response=response
@@ -168,8 +172,23 @@ def structure_list(data: Any, cls: type[M]) -> list[M]:
 
 
 def parse_model(cls: type[M], *envelopes: str) -> Callable[[httpx.Response], M]:
-    """A parser for one object, found under the first envelope key present or at the top."""
-    return lambda response: structure(unwrap(decode_json(response), envelopes), cls)
+    """A parser for one object, found under the first envelope key present or at the top.
+
+    A bare object may carry an unknown key that happens to be named like an envelope
+    (`"data": {...}`); when what is under it is not the model, the top level is tried too.
+    """
+
+    def parse(response: httpx.Response) -> M:
+        data = decode_json(response)
+        inner = unwrap(data, envelopes)
+        try:
+            return structure(inner, cls)
+        except (KeyError, TypeError, ValueError):
+            if inner is data:
+                raise
+            return structure(data, cls)
+
+    return parse
 
 
 def parse_list(cls: type[M], *envelopes: str) -> Callable[[httpx.Response], list[M]]:
@@ -194,10 +213,7 @@ def status_error(response: httpx.Response, secrets: Iterable[str] = ()) -> APISt
     code: str | None = None
     message: str | None = None
     body: object
-    try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        body = response.text
+    body = _body_or_text(response)
     if isinstance(body, dict):
         error = body.get("error")
         details = error if isinstance(error, dict) else body
@@ -214,13 +230,15 @@ def status_error(response: httpx.Response, secrets: Iterable[str] = ()) -> APISt
         elif not isinstance(body, (dict, list)):
             message += " with a body that is not JSON"
     cls = error_class(response.status_code, code)
-    return cls(
+    error = cls(
         mask(message, secrets),
         response=response,
         body=mask(body, secrets),
         code=code,
         retry_after=retry_after(response),
     )
+    error.request_id = mask(error.request_id, secrets)
+    return error
 
 
 def connection_error(exc: Exception, request: httpx.Request) -> APIConnectionError:
@@ -232,6 +250,10 @@ def connection_error(exc: Exception, request: httpx.Request) -> APIConnectionErr
         return APITimeoutError(f"the API did not answer in time ({detail})", request=request)
     if isinstance(exc, httpx.ConnectError):
         return APIConnectionError(f"could not connect to the API ({detail})", request=request)
+    if isinstance(exc, httpx.DecodingError):
+        return APIConnectionError(
+            f"the API's answer could not be decoded ({detail})", request=request
+        )
     message = f"the connection to the API broke before its answer arrived ({detail})"
     if request.method == "POST":
         message += "; the API may have carried it out, so it was not sent again"
@@ -284,7 +306,10 @@ def exchange(
         started = time.monotonic()
         outcome = yield request
         assert outcome is not None, "the driver sends back what the send gave"
-        _log_attempt(call, outcome, attempt, time.monotonic() - started, max_retries)
+        elapsed = time.monotonic() - started
+        _log_attempt(
+            call, outcome, attempt=attempt, of=max_retries + 1, elapsed=elapsed, secrets=secrets
+        )
         delay = retry_delay(attempt, outcome, call.method, max_retries=max_retries)
         if delay is None:
             return finish(call, request, outcome, secrets, landed_before=landed_before)
@@ -314,37 +339,51 @@ def finish(
         raise status_error(outcome, secrets.reveal())
     try:
         return call.parse(outcome)
-    except NixflexError:
+    except APIResponseValidationError as error:
+        error.request_id = mask(error.request_id, secrets.reveal())
         raise
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
-        raise APIResponseValidationError(
-            mask(f"the API's answer does not have the documented shape: {what}", secrets.reveal()),
-            response=outcome,
-            body=mask(_body_or_text(outcome), secrets.reveal()),
-        ) from None
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        # Built in a helper: this frame, which error trackers record, keeps no unmasked text.
+        raise shape_error(outcome, exc, secrets.reveal()) from None
+
+
+def shape_error(
+    response: httpx.Response, exc: Exception, secrets: Iterable[str]
+) -> APIResponseValidationError:
+    """The exception for a success whose body is not of the documented shape."""
+    what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+    error = APIResponseValidationError(
+        mask(f"the API's answer does not have the documented shape: {what}", secrets),
+        response=response,
+        body=mask(_body_or_text(response), secrets),
+    )
+    error.request_id = mask(error.request_id, secrets)
+    return error
 
 
 def _body_or_text(response: httpx.Response) -> object:
     try:
         return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except _UNDECODABLE:
         return response.text
 
 
 def _log_attempt(
     call: Call[Any],
     outcome: httpx.Response | Exception,
+    *,
     attempt: int,
+    of: int,
     elapsed: float,
-    max_retries: int,
+    secrets: Hidden[tuple[str, ...]],
 ) -> None:
     if not logger.isEnabledFor(logging.DEBUG):
         return
     if isinstance(outcome, Exception):
         result, request_id = type(outcome).__name__, None
     else:
-        result, request_id = str(outcome.status_code), outcome.headers.get("x-request-id")
+        result = str(outcome.status_code)
+        request_id = mask(outcome.headers.get("x-request-id"), secrets.reveal())
     logger.debug(
         "%s %s -> %s in %.1f ms (attempt %d of %d, request_id=%s)",
         call.method,
@@ -352,6 +391,6 @@ def _log_attempt(
         result,
         elapsed * 1000,
         attempt + 1,
-        max_retries + 1,
+        of,
         request_id,
     )

@@ -20,6 +20,7 @@ A retried 429 pauses every call of the client, not only the one that got it (`_c
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
 from collections.abc import Callable
@@ -56,14 +57,14 @@ def retry_after(response: httpx.Response, *, now: Callable[[], float] = time.tim
         return None
     value = value.strip()
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return max(when.timestamp() - now(), 0.0)
+        try:
+            seconds = email.utils.parsedate_to_datetime(value).timestamp() - now()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    # `nan` and `inf` parse as floats but are no instruction anyone can follow.
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
 
 
 def backoff(retry: int, *, rand: Callable[[], float] = random.random) -> float:
