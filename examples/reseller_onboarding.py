@@ -86,8 +86,8 @@ def main() -> None:
             say(f"{type(error).__name__}: {error}")
 
         print("\n6. Provision a number for SMS and page through its history, two at a time")
-        number = client.numbers.create(country="GB", agent_id=agent_id)
-        say(f"bought {number.phone_number} ({number.id}, {number.status})")
+        bought = client.numbers.create(country="GB", agent_id=agent_id)
+        say(f"bought {bought.phone_number} ({bought.id}, {bought.status})")
         start = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
         for minute, text in enumerate(
             [
@@ -98,12 +98,12 @@ def main() -> None:
             ]
         ):
             fake.deliver_sms(
-                number.id,
+                bought.id,
                 from_="+447700900999",
                 body=text,
                 received_at=start + timedelta(minutes=minute),
             )
-        history = client.numbers.messages.list(number.id, limit=2)
+        history = client.numbers.messages.list(bought.id, limit=2)
         for page_number, page in enumerate(history.iter_pages(), 1):
             for sms in page.items:
                 say(f"page {page_number}: {sms.received_at:%H:%M} {sms.from_}: {sms.body}")
