@@ -181,8 +181,11 @@ class _BaseClient(Generic[H]):
         self.base_url = _check_base_url(
             base_url or os.environ.get("NIXFLEX_BASE_URL") or DEFAULT_BASE_URL
         )
+        """The API's base URL, without a trailing slash."""
         self.timeout = _check_timeout(timeout)
+        """The timeout given to the client, or `None` for the pool's own (see `timeout=`)."""
         self.max_retries = _check_max_retries(max_retries)
+        """How many times a failed call is tried again."""
         self._pause = Pause()
         if http_client is None:
             self._http = self._new_http_client()
@@ -229,7 +232,15 @@ class _BaseClient(Generic[H]):
     ) -> Self:
         """A client with other settings that shares this one's connection pool.
 
-        Closing it leaves the pool open; close the client you made first.
+        The copy also shares the pause after a 429 (see "Retries"). Closing the copy leaves the
+        pool open: the pool closes with the client it came from.
+
+        Args:
+            timeout: the copy's timeout, seconds or an `httpx.Timeout`; unchanged if not given.
+            max_retries: the copy's retries; unchanged if not given.
+
+        Raises:
+            ValueError: a timeout that is not positive, or `max_retries` below 0.
 
         Example:
             ```python
@@ -274,7 +285,11 @@ class Client(_BaseClient[httpx.Client]):
         http_client: an `httpx.Client` of your own (proxies, transports, mounts). You close it.
 
     Raises:
-        NixflexError: no key was given or found, or it holds whitespace or a stray newline.
+        NixflexError: no key was given or found, or it holds whitespace or a stray newline
+            (the message names the argument or variable, never the key).
+        ValueError: `base_url` is not an http(s) URL, `timeout` is not positive, or
+            `max_retries` is below 0.
+        TypeError: `http_client` is not an `httpx.Client`.
 
     Example:
         ```python
@@ -368,8 +383,23 @@ class Client(_BaseClient[httpx.Client]):
 class AsyncClient(_BaseClient[httpx.AsyncClient]):
     """The Nixflex API client for asyncio: the surface of `Client`, every call awaited.
 
-    Make one per application and share it: it holds a connection pool. Arguments are those of
-    `Client`; `http_client` is an `httpx.AsyncClient`.
+    Make one per application and share it: it holds a connection pool. Use it from the event
+    loop it was first used on.
+
+    Args:
+        api_key: `"KEY_ID:KEY_SECRET"`; by default `NIXFLEX_API_KEY` (or `NIXFLEX_KEY_ID` and
+            `NIXFLEX_KEY_SECRET`) from the environment.
+        key_id: the key's id, with `key_secret`, instead of `api_key`.
+        key_secret: the key's secret, with `key_id`.
+        base_url: by default `NIXFLEX_BASE_URL`, else `https://api.nixflex.com`.
+        timeout: seconds, or an `httpx.Timeout` (default: 5 s to connect, 60 s for the rest).
+        max_retries: how many times a failed call is tried again.
+        http_client: an `httpx.AsyncClient` of your own. You close it.
+
+    Raises:
+        NixflexError: no key was given or found, or it is malformed (see `Client`).
+        ValueError: `base_url`, `timeout` or `max_retries` is out of range.
+        TypeError: `http_client` is not an `httpx.AsyncClient`.
 
     Example:
         ```python
