@@ -32,21 +32,14 @@ docs: $(STAMP)
 demo: $(STAMP)
 	$(PY) examples/reseller_onboarding.py
 
-# The benchmarks (bench/, docs/performance.md) also need pydantic, the `bench` extra.
-BENCH_STAMP := $(VENV)/.installed-bench
-
-$(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
-	touch $(BENCH_STAMP)
-
 # The table of docs/performance.md, in about 90 s. Run it on a quiet machine (see `uptime`).
-bench: $(STAMP) $(BENCH_STAMP)
+bench: $(STAMP)
 	$(PY) bench/run.py
 	$(PY) bench/bulk.py
 
 # Every benchmark with tiny counts, in seconds: keeps bench/ working (part of `make test`);
 # it asserts nothing about times.
-bench-smoke: $(STAMP) $(BENCH_STAMP)
+bench-smoke: $(STAMP)
 	$(PY) bench/run.py --smoke
 	$(PY) bench/bulk.py --smoke
 

@@ -338,7 +338,7 @@ def bench_decode(sizes: Sizes) -> tuple[list[Row], list[str]]:
     what = f"Decoding a {count:,}-number page, bytes to models (ms)"
     ours = f"`Number` page {mine.show(2, 1e3)}"
     if adapter is None:
-        missing = "pydantic not installed (`pip install -e '.[bench]'`)"
+        missing = "pydantic not installed (`pip install -e '.[dev]'`)"
         return [Row(what, ours, missing, "-", "≤ 1.00x", None)], []
     rows = []
     for key, how in (
