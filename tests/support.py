@@ -8,8 +8,12 @@ what the async client returns and pass the sync client's results through.
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import httpx
+import respx
 
 import nixflex
 
@@ -37,3 +41,25 @@ async def collect(paginator: nixflex.Paginator[T] | nixflex.AsyncPaginator[T]) -
     if isinstance(paginator, nixflex.AsyncPaginator):
         return await paginator.to_list()
     return paginator.to_list()
+
+
+def sent_json(request: httpx.Request) -> Any:
+    """The JSON body the SDK sent."""
+    return json.loads(request.content)
+
+
+def assert_sdk_headers(request: httpx.Request, *, with_body: bool) -> None:
+    """The key and User-Agent on every request; a JSON content type exactly when there is a body."""
+    assert request.headers["authorization"] == f"Bearer {API_KEY}"
+    assert request.headers["user-agent"] == f"nixflex-python/{nixflex.__version__}"
+    if with_body:
+        assert request.headers["content-type"] == "application/json"
+    else:
+        assert "content-type" not in request.headers
+        assert request.content == b""
+
+
+def only_request(api: respx.MockRouter) -> httpx.Request:
+    """The one request the mocked API received."""
+    assert api.calls.call_count == 1, [call.request.url for call in api.calls]
+    return api.calls.last.request

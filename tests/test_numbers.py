@@ -8,7 +8,6 @@ HTTP server on 127.0.0.1 (`tests/loopback.py`).
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,15 @@ from typing_extensions import assert_type
 
 import nixflex
 from nixflex import Message, Number
-from tests.support import API_KEY, AnyClient, collect, run
+from tests.support import (
+    API_KEY,
+    AnyClient,
+    assert_sdk_headers,
+    collect,
+    only_request,
+    run,
+    sent_json,
+)
 
 if TYPE_CHECKING:
     from tests.loopback import LoopbackServer
@@ -51,25 +58,6 @@ EXPECTED_NUMBER = Number(
     agent_id="agt_abc123",
     created_at=datetime(2025, 1, 15, 10, 45, tzinfo=timezone.utc),
 )
-
-
-def sent_json(request: httpx.Request) -> Any:
-    return json.loads(request.content)
-
-
-def assert_sdk_headers(request: httpx.Request, *, with_body: bool) -> None:
-    assert request.headers["authorization"] == f"Bearer {API_KEY}"
-    assert request.headers["user-agent"] == f"nixflex-python/{nixflex.__version__}"
-    if with_body:
-        assert request.headers["content-type"] == "application/json"
-    else:
-        assert "content-type" not in request.headers
-        assert request.content == b""
-
-
-def only_request(api: respx.MockRouter) -> httpx.Request:
-    assert api.calls.call_count == 1, [call.request.url for call in api.calls]
-    return api.calls.last.request
 
 
 # --- create --------------------------------------------------------------------------------------

@@ -19,7 +19,17 @@ from typing_extensions import assert_type
 
 import nixflex
 from nixflex import PhoneNumber
-from tests.support import API_KEY, KEY_SECRET, TWILIO_SID, TWILIO_TOKEN, AnyClient, run
+from tests.support import (
+    API_KEY,
+    KEY_SECRET,
+    TWILIO_SID,
+    TWILIO_TOKEN,
+    AnyClient,
+    assert_sdk_headers,
+    only_request,
+    run,
+    sent_json,
+)
 
 if TYPE_CHECKING:
     from tests.loopback import LoopbackServer
@@ -41,25 +51,6 @@ IMPORTED = {
     "inbound_enabled": True,
     "outbound_enabled": True,
 }
-
-
-def sent_json(request: httpx.Request) -> Any:
-    return json.loads(request.content)
-
-
-def assert_sdk_headers(request: httpx.Request, *, with_body: bool) -> None:
-    assert request.headers["authorization"] == f"Bearer {API_KEY}"
-    assert request.headers["user-agent"] == f"nixflex-python/{nixflex.__version__}"
-    if with_body:
-        assert request.headers["content-type"] == "application/json"
-    else:
-        assert "content-type" not in request.headers
-        assert request.content == b""
-
-
-def only_request(api: respx.MockRouter) -> httpx.Request:
-    assert api.calls.call_count == 1, [call.request.url for call in api.calls]
-    return api.calls.last.request
 
 
 async def import_number(client: AnyClient, **extra: Any) -> PhoneNumber:

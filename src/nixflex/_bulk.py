@@ -149,13 +149,13 @@ Progress: TypeAlias = "bool | Callable[[int, int, BulkItem[Any, Any]], object] |
 """`True` for a tqdm bar, a callable to get `(done, total, item)` after each item, or `None`."""
 
 
-class _Reporter:
-    """Tells `progress` about each finished item, in the caller's thread."""
+class _Collector(Generic[I, T]):
+    """Keeps each finished item and tells `progress` about it, in the caller's thread."""
 
-    def __init__(self, progress: Progress, total: int, label: str) -> None:
-        self._done = 0
+    def __init__(self, work: Sequence[tuple[I, Call[T]]], progress: Progress, label: str) -> None:
+        self._work = work
+        self._items: list[BulkItem[I, T]] = []
         self._failed = 0
-        self._total = total
         self._callback: Callable[[int, int, BulkItem[Any, Any]], object] | None = None
         self._bar: Any = None
         if progress is True:
@@ -166,25 +166,32 @@ class _Reporter:
                     "progress=True draws a bar with tqdm, which is not installed: "
                     "pip install 'nixflex[progress]' (or pass a callable)"
                 ) from None
-            self._bar = tqdm(total=total, desc=label, unit="item")
+            self._bar = tqdm(total=len(work), desc=label, unit="item")
         elif callable(progress):
             self._callback = progress
         elif progress not in (None, False):
             raise TypeError("progress must be True, a callable or None")
 
-    def __call__(self, item: BulkItem[Any, Any]) -> None:
-        self._done += 1
+    def add(self, index: int, result: T | None, error: NixflexError | None) -> None:
+        """Record how item `index` ended."""
+        item = BulkItem(index, self._work[index][0], result, error)
+        self._items.append(item)
+        if error is not None:
+            self._failed += 1
         if self._bar is not None:
             self._bar.update(1)
-            if not item.ok:
-                self._failed += 1
+            if error is not None:
                 self._bar.set_postfix(failed=self._failed)
         if self._callback is not None:
-            self._callback(self._done, self._total, item)
+            self._callback(len(self._items), len(self._work), item)
 
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+
+    def result(self) -> BulkResult[I, T]:
+        """Every item recorded, in input order."""
+        return BulkResult(sorted(self._items, key=lambda item: item.index))
 
 
 def check_concurrency(concurrency: int) -> int:
@@ -214,24 +221,19 @@ def run_threads(
     """Run `work` on at most `concurrency` threads sharing one sync client."""
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    report = _Reporter(progress, len(work), label)
-    items: list[BulkItem[I, T]] = []
+    collector = _Collector(work, progress, label)
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="nixflex-bulk")
     try:
         futures = {
             pool.submit(_attempt, request, call): index for index, (_, call) in enumerate(work)
         }
         for future in as_completed(futures):
-            index = futures[future]
-            result, error = future.result()
-            item = BulkItem(index, work[index][0], result, error)
-            items.append(item)
-            report(item)
+            collector.add(futures[future], *future.result())
     finally:
         # On an unexpected error or Ctrl-C, items not started yet are not sent at all.
         pool.shutdown(wait=True, cancel_futures=True)
-        report.close()
-    return BulkResult(sorted(items, key=lambda item: item.index))
+        collector.close()
+    return collector.result()
 
 
 async def run_tasks(
@@ -245,26 +247,23 @@ async def run_tasks(
     """Run `work` as tasks, at most `concurrency` in flight, sharing one async client."""
     import asyncio
 
-    report = _Reporter(progress, len(work), label)
+    collector = _Collector(work, progress, label)
     slots = asyncio.Semaphore(concurrency)
 
-    async def attempt(index: int, call: Call[T]) -> BulkItem[I, T]:
+    async def attempt(index: int, call: Call[T]) -> tuple[int, T | None, NixflexError | None]:
         async with slots:
             try:
-                return BulkItem(index, work[index][0], await request(call))
+                return index, await request(call), None
             except NixflexError as exc:
-                return BulkItem(index, work[index][0], error=exc)
+                return index, None, exc
 
     tasks = [asyncio.ensure_future(attempt(i, call)) for i, (_, call) in enumerate(work)]
-    items: list[BulkItem[I, T]] = []
     try:
         for next_done in asyncio.as_completed(tasks):
-            item = await next_done
-            items.append(item)
-            report(item)
+            collector.add(*await next_done)
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        report.close()
-    return BulkResult(sorted(items, key=lambda item: item.index))
+        collector.close()
+    return collector.result()

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ._faults import (
     Fault,
@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from nixflex import AsyncClient, Client
 
     from ._server import FakeServer
+
+SdkClient = TypeVar("SdkClient", "Client", "AsyncClient")
 
 REDACTED = "<redacted>"
 _TOKEN_FIELDS = ("twilio_token", "twilioToken")
@@ -480,6 +482,8 @@ class FakeNixflex:
     def client(self, account: Account | str | None = None, **kwargs: Any) -> Client:
         """A `nixflex.Client` using `account`'s key, talking to this emulator in memory.
 
+        Closing it (or leaving its `with` block) closes the httpx client made for it.
+
         Args:
             account: Whose key to send; may be omitted when there is exactly one account.
             **kwargs: More `nixflex.Client` arguments (`max_retries=`, `timeout=`...).
@@ -487,35 +491,33 @@ class FakeNixflex:
         import httpx
 
         import nixflex
-        from nixflex._client import DEFAULT_TIMEOUT
 
-        # The SDK leaves a caller's http_client open; this one holds no sockets, so that is fine.
-        http_client = httpx.Client(
-            transport=self.transport(), base_url=self.base_url, timeout=DEFAULT_TIMEOUT
-        )
-        client = nixflex.Client(
-            api_key=self._api_key_for(account),
-            base_url=self.base_url,
-            http_client=http_client,
-            **kwargs,
-        )
-        client._owns_http = True  # the pool was made here for the client: closing it closes it
-        return client
+        return self._sdk_client(nixflex.Client, httpx.Client, account, kwargs)
 
     def async_client(self, account: Account | str | None = None, **kwargs: Any) -> AsyncClient:
         """A `nixflex.AsyncClient` using `account`'s key, talking to this emulator in memory."""
         import httpx
 
         import nixflex
+
+        return self._sdk_client(nixflex.AsyncClient, httpx.AsyncClient, account, kwargs)
+
+    def _sdk_client(
+        self,
+        sdk_class: type[SdkClient],
+        http_class: type[httpx.Client] | type[httpx.AsyncClient],
+        account: Account | str | None,
+        kwargs: dict[str, Any],
+    ) -> SdkClient:
         from nixflex._client import DEFAULT_TIMEOUT
 
-        http_client = httpx.AsyncClient(
+        http_client = http_class(
             transport=self.transport(), base_url=self.base_url, timeout=DEFAULT_TIMEOUT
         )
-        client = nixflex.AsyncClient(
+        client = sdk_class(
             api_key=self._api_key_for(account),
             base_url=self.base_url,
-            http_client=http_client,
+            http_client=http_client,  # type: ignore[arg-type]
             **kwargs,
         )
         client._owns_http = True  # the pool was made here for the client: closing it closes it
