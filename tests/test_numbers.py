@@ -8,7 +8,6 @@ HTTP server on 127.0.0.1 (`tests/loopback.py`).
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -453,13 +452,6 @@ async def test_a_message_reads_from_either_sender_key_and_either_casing(
     ]
 
 
-@pytest.mark.xfail(
-    sys.version_info < (3, 11),
-    strict=True,
-    reason="bug in nixflex._convert.parse_datetime: on Python 3.10, datetime.fromisoformat "
-    "takes only 3 or 6 fractional digits, so RFC 3339 timestamps such as Postgres's "
-    "'...00.5+00:00' fail the whole page with APIResponseValidationError",
-)
 async def test_timestamps_with_any_number_of_fractional_digits_parse(
     client: AnyClient, api: respx.MockRouter
 ) -> None:

@@ -21,6 +21,7 @@ docs/performance.md): a page of 1,000 numbers takes about twice as long as `json
 from __future__ import annotations
 
 import functools
+import re
 import sys
 import types
 from collections.abc import Callable, Mapping
@@ -48,12 +49,23 @@ def parse_datetime(value: object) -> datetime:
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str):
-        # Python 3.10's fromisoformat does not know the `Z` suffix.
+        # Python 3.10's fromisoformat does not know the `Z` suffix...
         text = value[:-1] + "+00:00" if value[-1:] in ("Z", "z") else value
-        parsed = datetime.fromisoformat(text)
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            # ...nor fractions of other than 3 or 6 digits (`...00.5+00:00` from Postgres).
+            parsed = datetime.fromisoformat(_FRACTION.sub(_six_digits, text, count=1))
     else:
         raise TypeError(f"expected an ISO 8601 timestamp, got {type(value).__name__}")
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+
+
+_FRACTION = re.compile(r"(?<=\d\d:\d\d:\d\d)\.(\d+)")
+
+
+def _six_digits(match: re.Match[str]) -> str:
+    return "." + match.group(1)[:6].ljust(6, "0")
 
 
 def _camel(name: str) -> str:
