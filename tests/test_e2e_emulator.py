@@ -205,4 +205,3 @@ async def test_the_onboarding_flow_over_real_http(client: AnyClient, world: Worl
     recorded = [r for r in world.fake.requests if r.method == "POST"]
     assert recorded[0].json is not None
     assert recorded[0].json["twilio_token"] == "<redacted>"
-
