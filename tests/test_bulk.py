@@ -124,9 +124,14 @@ async def test_a_bad_item_is_refused_before_anything_is_sent(
     assert route.call_count == 0
 
 
-@pytest.mark.parametrize("concurrency", [0, -1, 1.5, True])
-async def test_concurrency_must_be_a_whole_number(client: AnyClient, concurrency: Any) -> None:
-    with pytest.raises(ValueError, match="concurrency"):
+@pytest.mark.parametrize(
+    ("concurrency", "error"),
+    [(0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError)],
+)
+async def test_concurrency_must_be_a_whole_number(
+    client: AnyClient, concurrency: Any, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match="concurrency"):
         await run(client.phone_numbers.import_many([], concurrency=concurrency))
 
 

@@ -220,9 +220,11 @@ def test_a_nonsense_timeout_is_refused(bad: object) -> None:
         nixflex.Client(api_key=API_KEY, timeout=bad)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("bad", [-1, 1.5, True, "2"])
-def test_a_nonsense_max_retries_is_refused(bad: object) -> None:
-    with pytest.raises(ValueError, match="max_retries"):
+@pytest.mark.parametrize(
+    ("bad", "error"), [(-1, ValueError), (1.5, TypeError), (True, TypeError), ("2", TypeError)]
+)
+def test_a_nonsense_max_retries_is_refused(bad: object, error: type[Exception]) -> None:
+    with pytest.raises(error, match="max_retries"):
         nixflex.Client(api_key=API_KEY, max_retries=bad)  # type: ignore[arg-type]
 
 

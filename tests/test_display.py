@@ -46,7 +46,9 @@ from nixflex import (
     Paginator,
     PhoneNumber,
 )
-from nixflex._display import MAX_ROWS, ModelList, model_html, page_html, table_html, to_dict
+from nixflex._convert import to_dict
+from nixflex._display import MAX_ROWS, model_html, page_html, table_html
+from nixflex.models import ModelList
 from tests.support import TWILIO_SID, TWILIO_TOKEN, AnyClient, run
 
 pytestmark = pytest.mark.anyio

@@ -8,7 +8,8 @@ import attrs
 import pytest
 
 from nixflex import Message, Number, PhoneNumber
-from nixflex._convert import parse_datetime, structure
+from nixflex._convert import structure
+from nixflex._time import parse as parse_datetime
 
 UTC = timezone.utc
 SNAKE = {

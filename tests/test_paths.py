@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nixflex
-from nixflex._core import segment
+from nixflex._checks import segment
 from tests.support import API_KEY, AnyClient, run
 
 pytestmark = pytest.mark.anyio

@@ -19,7 +19,6 @@ emulator of the API for your tests.
 
 from ._bulk import BulkError, BulkItem, BulkResult, ImportRequest
 from ._client import AsyncClient, Client
-from ._display import to_pandas
 from ._exceptions import (
     AgentNotFoundError,
     AgentNotOwnedError,
@@ -48,7 +47,7 @@ from ._exceptions import (
 )
 from ._pagination import AsyncPage, AsyncPaginator, Page, Paginator
 from ._version import __version__
-from .models import Message, Number, PhoneNumber
+from .models import Message, Number, PhoneNumber, to_pandas
 from .resources import (
     AsyncMessages,
     AsyncNumbers,

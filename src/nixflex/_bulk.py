@@ -16,7 +16,6 @@ from typing import Any, Generic, TypeAlias, TypeVar
 import attrs
 
 from ._core import Call
-from ._display import bulk_html
 from ._exceptions import NixflexError
 
 if sys.version_info >= (3, 11):
@@ -142,6 +141,8 @@ class BulkResult(Generic[I, T]):
         )
 
     def _repr_html_(self) -> str:
+        from ._display import bulk_html
+
         return bulk_html(self)
 
 
@@ -192,13 +193,6 @@ class _Collector(Generic[I, T]):
     def result(self) -> BulkResult[I, T]:
         """Every item recorded, in input order."""
         return BulkResult(sorted(self._items, key=lambda item: item.index))
-
-
-def check_concurrency(concurrency: int) -> int:
-    """`concurrency` if it is a whole number >= 1, else `ValueError` before anything is sent."""
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ValueError(f"concurrency must be a whole number >= 1, got {concurrency!r}")
-    return concurrency
 
 
 def _attempt(

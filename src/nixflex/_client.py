@@ -2,8 +2,9 @@
 
 Everything both clients share lives in `_BaseClient` (credentials, base URL, timeout, retries,
 building a request) and in `_core` (retrying, logging, parsing). What differs is how a request is
-sent and how a retry waits: `Client._request` drives `_core.exchange` with `httpx.Client.send`
-and `time.sleep`, `AsyncClient._request` with `httpx.AsyncClient.send` and `asyncio.sleep`.
+sent and how a retry waits: `Client._request` drives the `_core.exchange` flow with
+`httpx.Client.send` and `time.sleep`, `AsyncClient._request` with `httpx.AsyncClient.send` and
+`asyncio.sleep`; both close the flow whatever happens.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Generator
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
-from ._core import Call, Hidden, Pause, exchange
+from . import _checks
+from ._core import Call, Flow, Hidden, Pause, Send, exchange
 from ._exceptions import NixflexError
 from ._version import __version__
 
@@ -119,30 +120,6 @@ def _from_pair(key_id: Hidden[str], key_secret: Hidden[str]) -> _Credentials:
     return Hidden(f"Bearer {token}"), key_id.reveal(), Hidden((key_secret.reveal(),))
 
 
-def _check_base_url(base_url: str) -> str:
-    try:
-        url = httpx.URL(base_url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise ValueError(f"base_url is not a URL: {exc}") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
-    return base_url.rstrip("/")
-
-
-def _check_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout | None:
-    if timeout is None or isinstance(timeout, httpx.Timeout):
-        return timeout
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise ValueError("timeout must be a positive number of seconds or an httpx.Timeout")
-    return httpx.Timeout(float(timeout))
-
-
-def _check_max_retries(max_retries: int) -> int:
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        raise ValueError(f"max_retries must be a whole number >= 0, got {max_retries!r}")
-    return max_retries
-
-
 def _log_from_env() -> None:
     """`NIXFLEX_LOG=debug` (or `info`) prints nixflex's log to stderr without any set-up."""
     level = os.environ.get("NIXFLEX_LOG", "").strip().upper()
@@ -178,28 +155,53 @@ class _BaseClient(Generic[H]):
         http_client: H | None,
     ) -> None:
         self._authorization, self._key_id, self._secrets = _resolve_key(api_key, key_id, key_secret)
-        self.base_url = _check_base_url(
+        self.base_url = _checks.base_url(
             base_url or os.environ.get("NIXFLEX_BASE_URL") or DEFAULT_BASE_URL
         )
         """The API's base URL, without a trailing slash."""
-        self.timeout = _check_timeout(timeout)
+        self.timeout = _checks.timeout(timeout)
         """The timeout given to the client, or `None` for the pool's own (see `timeout=`)."""
-        self.max_retries = _check_max_retries(max_retries)
+        self.max_retries = _checks.whole_number(max_retries, "max_retries", 0)
         """How many times a failed call is tried again."""
         self._pause = Pause()
-        if http_client is None:
-            self._http = self._new_http_client()
-            self._owns_http = True
-        else:
-            self._http = http_client
-            self._owns_http = False
-        self._pool_has_fixed_headers = http_client is None  # so do its `with_options` copies
+        owns_http = http_client is None
+        self._http = self._new_pool() if http_client is None else http_client
+        # Closing the client closes the pool it made; never one of yours, nor a copy's.
+        self._owns_http = owns_http
+        # A pool the client made sends the fixed headers itself; so do its `with_options` copies.
+        self._pool_has_fixed_headers = owns_http
         _log_from_env()
 
-    def _new_http_client(self) -> H:
-        raise NotImplementedError
+    _http_class: type[H]
 
-    def _exchange(self, call: Call[T]) -> Generator[httpx.Request | float, Any, T]:
+    @classmethod
+    def _new_pool(
+        cls, transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None
+    ) -> H:
+        """A connection pool with the SDK's defaults: timeouts, fixed headers, no redirects."""
+        return cls._http_class(
+            timeout=DEFAULT_TIMEOUT,
+            follow_redirects=False,
+            headers=_FIXED_HEADERS,
+            transport=transport,  # type: ignore[arg-type]
+        )
+
+    @classmethod
+    def _on_transport(
+        cls, transport: httpx.BaseTransport | httpx.AsyncBaseTransport, **options: Any
+    ) -> Self:
+        """A client whose own pool sends through `transport`; closing the client closes both.
+
+        Private, for `nixflex.testing`: the emulator hands its in-memory transport here rather
+        than building an httpx client itself, so the client it returns is configured exactly
+        as `Client(**options)` would be. `options` are the client's keyword arguments, less
+        `http_client`.
+        """
+        client = cls(**options, http_client=cls._new_pool(transport))
+        client._owns_http = client._pool_has_fixed_headers = True
+        return client
+
+    def _flow(self, call: Call[T]) -> Flow[T]:
         """The life of `call` on this client, for the shell to drive (see `_core.exchange`)."""
         if self._http.is_closed:
             raise NixflexError(f"this {type(self).__name__} is closed; make a new one")
@@ -241,6 +243,7 @@ class _BaseClient(Generic[H]):
 
         Raises:
             ValueError: a timeout that is not positive, or `max_retries` below 0.
+            TypeError: `max_retries` is not an `int`.
 
         Example:
             ```python
@@ -253,9 +256,9 @@ class _BaseClient(Generic[H]):
             del clone.__dict__[name]
         clone._owns_http = False
         if timeout is not _UNSET:
-            clone.timeout = _check_timeout(timeout)
+            clone.timeout = _checks.timeout(timeout)
         if max_retries is not _UNSET:
-            clone.max_retries = _check_max_retries(max_retries)
+            clone.max_retries = _checks.whole_number(max_retries, "max_retries", 0)
         return clone
 
     @property
@@ -289,7 +292,7 @@ class Client(_BaseClient[httpx.Client]):
             (the message names the argument or variable, never the key).
         ValueError: `base_url` is not an http(s) URL, `timeout` is not positive, or
             `max_retries` is below 0.
-        TypeError: `http_client` is not an `httpx.Client`.
+        TypeError: `http_client` is not an `httpx.Client`, or `max_retries` not an `int`.
 
     Example:
         ```python
@@ -325,9 +328,7 @@ class Client(_BaseClient[httpx.Client]):
         )
 
     _sleep = staticmethod(time.sleep)
-
-    def _new_http_client(self) -> httpx.Client:
-        return httpx.Client(timeout=DEFAULT_TIMEOUT, follow_redirects=False, headers=_FIXED_HEADERS)
+    _http_class = httpx.Client
 
     @cached_property
     def phone_numbers(self) -> PhoneNumbers:
@@ -344,18 +345,19 @@ class Client(_BaseClient[httpx.Client]):
         return Numbers(self)
 
     def _request(self, call: Call[T]) -> T:
-        flow = self._exchange(call)
-        step = next(flow)
-        while True:
-            if isinstance(step, httpx.Request):
-                outcome: httpx.Response | Exception | None = self._send(step)
-            else:
-                self._sleep(step)
-                outcome = None
-            try:
-                step = flow.send(outcome)
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
+        flow = self._flow(call)
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, Send):
+                    step = flow.send(self._send(step.request))
+                else:
+                    self._sleep(step.seconds)
+                    step = flow.send(None)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        finally:
+            flow.close()
 
     def _send(self, request: httpx.Request) -> httpx.Response | Exception:
         try:
@@ -434,11 +436,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         )
 
     _sleep = staticmethod(_async_sleep)
-
-    def _new_http_client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            timeout=DEFAULT_TIMEOUT, follow_redirects=False, headers=_FIXED_HEADERS
-        )
+    _http_class = httpx.AsyncClient
 
     @cached_property
     def phone_numbers(self) -> AsyncPhoneNumbers:
@@ -455,18 +453,19 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         return AsyncNumbers(self)
 
     async def _request(self, call: Call[T]) -> T:
-        flow = self._exchange(call)
-        step = next(flow)
-        while True:
-            if isinstance(step, httpx.Request):
-                outcome: httpx.Response | Exception | None = await self._send(step)
-            else:
-                await self._sleep(step)
-                outcome = None
-            try:
-                step = flow.send(outcome)
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
+        flow = self._flow(call)
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, Send):
+                    step = flow.send(await self._send(step.request))
+                else:
+                    await self._sleep(step.seconds)
+                    step = flow.send(None)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        finally:
+            flow.close()
 
     async def _send(self, request: httpx.Request) -> httpx.Response | Exception:
         try:

@@ -21,7 +21,6 @@ docs/performance.md): a page of 1,000 numbers takes about twice as long as `json
 from __future__ import annotations
 
 import functools
-import re
 import sys
 import types
 from collections.abc import Callable, Mapping
@@ -30,6 +29,8 @@ from typing import Any, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
+
+from ._time import parse as parse_datetime
 
 T = TypeVar("T")
 
@@ -42,30 +43,6 @@ _PRIMITIVES: dict[Any, tuple[type, ...]] = {
     int: (int,),
     float: (float, int),
 }
-
-
-def parse_datetime(value: object) -> datetime:
-    """An aware `datetime` from an ISO 8601 string (a naive one is read as UTC)."""
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
-        # Python 3.10's fromisoformat does not know the `Z` suffix...
-        text = value[:-1] + "+00:00" if value[-1:] in ("Z", "z") else value
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            # ...nor fractions of other than 3 or 6 digits (`...00.5+00:00` from Postgres).
-            parsed = datetime.fromisoformat(_FRACTION.sub(_six_digits, text, count=1))
-    else:
-        raise TypeError(f"expected an ISO 8601 timestamp, got {type(value).__name__}")
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
-
-
-_FRACTION = re.compile(r"(?<=\d\d:\d\d:\d\d)\.(\d+)")
-
-
-def _six_digits(match: re.Match[str]) -> str:
-    return "." + match.group(1)[:6].ljust(6, "0")
 
 
 def _camel(name: str) -> str:
@@ -270,3 +247,28 @@ def structure(data: object, cls: type[T]) -> T:
     if hook is not None:
         return hook(data, cls)  # type: ignore[no-any-return]
     return converter().structure(data, cls)
+
+
+def to_dict(obj: Any) -> dict[str, Any]:
+    """An attrs instance as a JSON-ready dict: its attribute names, datetimes as ISO 8601.
+
+    Fields with `repr=False` (a token) are left out, as from the notebook tables: a dict is
+    shown in full when it is printed or displayed.
+    """
+    return {
+        field.name: _json_value(getattr(obj, field.name))
+        for field in attrs.fields(type(obj))
+        if field.repr is not False
+    }
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if attrs.has(type(value)):
+        return to_dict(value)
+    if isinstance(value, Mapping):
+        return {str(key): _json_value(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, frozenset, set)):
+        return [_json_value(item) for item in value]
+    return value

@@ -3,11 +3,12 @@
 - `Call` describes one API call: method, path (segments already encoded), query, JSON body,
   the values to mask in errors, and how to parse a success. Each endpoint is a small function
   in `resources/` that returns one.
-- `exchange` is the life of a call, written once as a generator: it yields a request to send
-  or a number of seconds to sleep, receives what the send gave (an `httpx.Response` or the
-  httpx exception), decides with `_retry.retry_delay` whether to try again, logs each attempt,
-  and returns the parsed result or raises the right `NixflexError`. The two clients only drive
-  it: `Client` with `httpx.Client.send` and `time.sleep`, `AsyncClient` with their async twins.
+- `exchange` is the life of a call, written once as a generator of steps: it yields `Send`
+  (a request) or `Sleep` (seconds), receives what the step gave (for `Send`, the
+  `httpx.Response` or the httpx exception; for `Sleep`, `None`), decides with
+  `_retry.retry_delay` whether to try again, logs each attempt, and returns the parsed result or
+  raises the right `NixflexError`. The two clients only drive it (`drive` below): `Client` with
+  `httpx.Client.send` and `time.sleep`, `AsyncClient` with their async twins.
 - `parse_*` turn a success response into models; `status_error` turns an error response into
   its exception class (see `_exceptions`).
 """
@@ -18,13 +19,11 @@ import json
 import logging
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
-from typing import Any, Generic, TypeVar
-from urllib.parse import quote
+from typing import Any, Generic, TypeAlias, TypeVar
 
 import attrs
 import httpx
 
-from ._display import ModelList
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -33,6 +32,7 @@ from ._exceptions import (
     error_class,
 )
 from ._retry import may_have_landed, retry_after, retry_delay
+from .models import ModelList
 
 T = TypeVar("T")
 M = TypeVar("M")
@@ -70,7 +70,8 @@ class Call(Generic[T]):
 
     Attributes:
         method: the HTTP method.
-        path: the path under the base URL, its parameters already encoded (`segment`).
+        path: the path under the base URL, its parameters already encoded
+            (`_checks.segment`).
         parse: turns a 2xx response into the call's result.
         query: query parameters; `None` values are left out.
         body: the JSON body, or `None` for no body.
@@ -86,24 +87,6 @@ class Call(Generic[T]):
     body: Mapping[str, object] | None = attrs.field(default=None, repr=False)
     secrets: tuple[str, ...] = attrs.field(default=(), repr=False)
     gone_means_done: bool = False
-
-
-def segment(value: str, name: str) -> str:
-    """`value` percent-encoded as exactly one path segment (`+` -> `%2B`, `/` -> `%2F`).
-
-    Raises `ValueError` before anything is sent for a blank value or `.`/`..`, which httpx
-    would resolve against the path (`DELETE /v1/numbers/..` would go out as `DELETE /v1`).
-    """
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-    if not value.strip():
-        raise ValueError(f"{name} must not be empty or blank")
-    if value in (".", ".."):
-        raise ValueError(f"{name} must not be {value!r}")
-    try:
-        return quote(value, safe="")
-    except UnicodeEncodeError:
-        raise ValueError(f"{name} is not valid Unicode text (it holds a lone surrogate)") from None
 
 
 def mask(value: T, secrets: Iterable[str]) -> T:
@@ -263,6 +246,27 @@ def connection_error(exc: Exception, request: httpx.Request) -> APIConnectionErr
 # --- the life of a call --------------------------------------------------------------------------
 
 
+@attrs.frozen
+class Send:
+    """A step of `exchange`: send `request`; the driver sends back the `httpx.Response`, or the
+    `httpx.HTTPError` the send raised."""
+
+    request: httpx.Request
+
+
+@attrs.frozen
+class Sleep:
+    """A step of `exchange`: wait `seconds`; the driver sends back `None`."""
+
+    seconds: float
+
+
+Step: TypeAlias = Send | Sleep
+Outcome: TypeAlias = httpx.Response | Exception
+# What `exchange` is: the driver sends back an `Outcome` for `Send`, `None` for `Sleep`.
+Flow: TypeAlias = Generator[Step, Outcome | None, T]
+
+
 class Pause:
     """Until when the API asked a client to slow down, shared by all its calls.
 
@@ -290,22 +294,24 @@ def exchange(
     max_retries: int,
     secrets: Hidden[tuple[str, ...]],
     pause: Pause,
-) -> Generator[httpx.Request | float, httpx.Response | Exception | None, T]:
+) -> Flow[T]:
     """Send `request` until it succeeds, fails for good, or runs out of retries.
 
-    Yields the request to send (the driver sends back the `httpx.Response`, or the httpx
-    exception it raised) or the seconds to sleep (the driver sends back `None`). Returns the
-    parsed result, or raises the call's `NixflexError`.
+    Yields `Send(request)`, answered with the `httpx.Response` or the httpx exception, and
+    `Sleep(seconds)`, answered with `None`. Returns the parsed result, or raises the call's
+    `NixflexError`. Drive it with `drive` (sync) or the same loop awaiting (async), and close it
+    when done: a driver interrupted between steps (a cancelled task) leaves nothing half-done.
     """
     secrets = Hidden(secrets.reveal() + call.secrets)
     landed_before = False
     for attempt in range(max_retries + 1):
         wait = pause.remaining()
         if wait > 0:
-            yield wait
+            yield Sleep(wait)
         started = time.monotonic()
-        outcome = yield request
-        assert outcome is not None, "the driver sends back what the send gave"
+        outcome = yield Send(request)
+        if outcome is None:
+            raise TypeError("the driver must send back what Send gave: a response or an error")
         elapsed = time.monotonic() - started
         _log_attempt(
             call, outcome, attempt=attempt, of=max_retries + 1, elapsed=elapsed, secrets=secrets
@@ -318,7 +324,7 @@ def exchange(
         if isinstance(outcome, httpx.Response) and outcome.status_code == 429:
             pause.extend(delay)  # waited out at the top of the loop, with every other call
         else:
-            yield delay
+            yield Sleep(delay)
     raise AssertionError("unreachable: the last attempt's retry delay is None")
 
 

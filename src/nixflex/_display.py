@@ -1,10 +1,13 @@
-"""What a notebook shows: HTML tables of models and lists of them, plain dicts, pandas frames.
+"""What a notebook shows: HTML tables of models and lists of them, and pandas frames.
 
-Everything here is generic over attrs classes (`attrs.fields`): no model has HTML of its own, so
-a field added to a model shows up in its table, its `to_dict()` and its DataFrame by itself.
+A leaf: it imports nothing else of nixflex, and nothing imports it until a notebook draws a table
+or `to_pandas()` is called. Everything here is generic over attrs classes (`attrs.fields`): no
+model has HTML of its own, so a field added to a model shows up in its table and its DataFrame
+by itself.
 
-- A field with `repr=False` (a secret, such as `ImportRequest.twilio_token`) is left out of all
-  three, by the rule attrs' own repr uses. A field with a callable `repr` shows what it returns.
+- A field with `repr=False` (a secret, such as `ImportRequest.twilio_token`) is left out of
+  both (and of `to_dict()`), by the rule attrs' own repr uses. A field with a callable `repr`
+  shows what it returns.
 - HTML is escaped with `html.escape`: a message body is untrusted input, and `<script>` in it must
   render as text. Text over `MAX_TEXT` characters is shortened, the full text in the cell's
   `title` (a tooltip), escaped too. No JavaScript, no stylesheet: inline styles only.
@@ -17,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import html
 import types
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin
 
@@ -41,24 +44,6 @@ _NONE = '<span style="opacity:0.4">—</span>'
 _PANDAS_MISSING = "to_pandas() needs pandas, which is not installed: pip install 'nixflex[pandas]'"
 
 
-class ModelList(list[T]):
-    """A plain `list` of models that shows itself as one HTML table in a notebook.
-
-    It knows its item type, so an empty list still shows (and converts to a DataFrame with) the
-    model's columns. Anything else it does is what `list` does: slicing or `+` give plain lists.
-    """
-
-    def __init__(self, items: Iterable[T] = (), item_type: type[T] | None = None) -> None:
-        super().__init__(items)
-        self.item_type = item_type
-
-    def _repr_html_(self) -> str | None:
-        try:
-            return table_html(self, self.item_type)
-        except TypeError:
-            return None  # something else was appended: Jupyter shows the plain repr instead
-
-
 # --- fields and values ---------------------------------------------------------------------------
 
 
@@ -68,8 +53,9 @@ def shown_fields(cls: type[Any]) -> tuple[attrs.Attribute[Any], ...]:
 
 
 def _item_type(items: Sequence[Any], item_type: type[Any] | None) -> type[Any] | None:
-    if item_type is None and isinstance(items, ModelList):
-        item_type = items.item_type
+    if item_type is None:
+        # A `ModelList` knows its item type even when it is empty.
+        item_type = getattr(items, "item_type", None)
     if item_type is None and items:
         item_type = type(items[0])
     if item_type is None:
@@ -82,27 +68,6 @@ def _item_type(items: Sequence[Any], item_type: type[Any] | None) -> type[Any] |
                 f"expected a list of {item_type.__name__}, got a {type(item).__name__} in it"
             )
     return item_type
-
-
-def _json_value(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if attrs.has(type(value)):
-        return to_dict(value)
-    if isinstance(value, Mapping):
-        return {str(key): _json_value(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple, frozenset, set)):
-        return [_json_value(item) for item in value]
-    return value
-
-
-def to_dict(obj: Any) -> dict[str, Any]:
-    """An attrs instance as a JSON-ready dict: its attribute names, datetimes as ISO 8601.
-
-    Fields with `repr=False` are left out, as from the tables: a dict is shown in full when it
-    is printed or displayed.
-    """
-    return {field.name: _json_value(getattr(obj, field.name)) for field in shown_fields(type(obj))}
 
 
 # --- HTML ----------------------------------------------------------------------------------------
@@ -255,40 +220,12 @@ def _dtype(field: attrs.Attribute[Any]) -> str:
     return "object"
 
 
-def to_pandas(items: Iterable[T], item_type: type[T] | None = None) -> pd.DataFrame:
-    """A list of models (a `PhoneNumber` list, a page's items) as a pandas DataFrame.
-
-    One row per item, one column per field, named as the attributes are (`from_` for a
-    message's sender). The columns are typed whatever the values, so an empty list or a column
-    of `None`s has the same dtypes as a full one:
-
-    - timestamps: `datetime64[ns, UTC]` (a missing one is `NaT`);
-    - text: `string` (pandas' nullable string dtype; a missing value is `pd.NA`), so `.str`
-      works and `df.dtypes` says what a column holds, on pandas 2 and 3 alike;
-    - booleans: `boolean` (nullable) where the field may be `None`, else `bool`;
-    - anything else: `object`.
-
-    A field kept out of the repr (a secret) is kept out of the frame too.
-
-    Args:
-        items: models of one class, e.g. `client.phone_numbers.list()` or `page.items`.
-        item_type: the model class, for the columns of a plain empty list; lists the SDK
-            returns know it already. An empty list of an unknown type gives an empty frame.
-
-    Raises:
-        ImportError: pandas is not installed (`pip install 'nixflex[pandas]'`).
-        TypeError: the items are not all of one attrs class.
-
-    Example:
-        ```python
-        df = nixflex.to_pandas(client.phone_numbers.list())
-        df.groupby("agent_id").size()
-        ```
-    """
+def data_frame(items: Iterable[T], item_type: type[T] | None = None) -> pd.DataFrame:
+    """`nixflex.to_pandas`: the rules of the columns are in its docstring."""
     require_pandas()
     import pandas as pd
 
-    listed = items if isinstance(items, ModelList) else list(items)
+    listed = items if isinstance(items, list) else list(items)
     cls = _item_type(listed, item_type)
     # (Annotated, not returned straight: pandas-stubs types it only for Python 3.11 and up.)
     frame: pd.DataFrame

@@ -10,22 +10,22 @@ on a page shorter than `limit`. A page that brings nothing new (a cursor that do
 `offset` the server ignores) raises `NixflexError` instead of looping.
 
 In a notebook a page shows as one HTML table, and a paginator's `to_pandas()` collects every
-page into a DataFrame; both are drawn in `_display`.
+page into a DataFrame; both are drawn in `_display`, imported only then.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 import httpx
 
+from . import _time
 from ._core import Call, decode_json, structure_list, unwrap
-from ._display import ModelList, page_html, require_pandas, to_pandas
 from ._exceptions import NixflexError
-from .models import Message
+from .models import Message, ModelList, to_pandas
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -116,7 +116,7 @@ def cursor_call(
         following = cursor_call(
             path,
             limit=limit,
-            before=format_timestamp(oldest, "before"),
+            before=_time.rfc3339(oldest, "before"),
             after=after,
             cursor=oldest,
             seen_at_cursor=at_oldest | seen_at_cursor if oldest == cursor else at_oldest,
@@ -126,42 +126,16 @@ def cursor_call(
     return Call("GET", path, parse, query={"limit": limit, "before": before, "after": after})
 
 
-def format_timestamp(value: datetime | str, name: str) -> str:
-    """A `datetime` as RFC 3339 in UTC (`...Z`; a naive one is UTC); a string as it is.
-
-    Raises `ValueError` for a blank string and `TypeError` for anything else, before any request.
-    """
-    if isinstance(value, str):
-        if not value.strip():
-            raise ValueError(f"{name} must not be empty or blank")
-        return value
-    if not isinstance(value, datetime):
-        raise TypeError(
-            f"{name} must be a datetime or an ISO 8601 string, got {type(value).__name__}"
-        )
-    utc = as_utc(value)
-    spec = "microseconds" if utc.microsecond else "seconds"
-    return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
-
-
-def as_utc(value: datetime) -> datetime:
-    """`value` in UTC; a naive `datetime` is taken to be UTC already."""
-    aware = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
-    return aware.astimezone(timezone.utc)
-
-
-def check_limit(value: int, name: str, low: int, high: int) -> int:
-    """`value` if it is a whole number in `low..high`, else `ValueError` before any request."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
-    return value
-
-
 def _item_type(items: list[T]) -> type[T] | None:
     """The model class of a page's items, known even when the page is empty."""
     return items.item_type if isinstance(items, ModelList) else None
+
+
+def _require_pandas() -> None:
+    """`ImportError` saying how to install pandas before anything is fetched, if it is missing."""
+    from ._display import require_pandas
+
+    require_pandas()
 
 
 # --- sync ----------------------------------------------------------------------------------------
@@ -194,6 +168,8 @@ class Page(Generic[T]):
         return f"<{type(self).__name__} items={len(self.items)} more={self.has_next_page()}>"
 
     def _repr_html_(self) -> str:
+        from ._display import page_html
+
         return page_html(self.items, more=self.has_next_page())
 
 
@@ -254,7 +230,7 @@ class Paginator(Generic[T]):
         anything is fetched. The columns are those of `nixflex.to_pandas` (timestamps as
         `datetime64[ns, UTC]`), even when there are no items.
         """
-        require_pandas()
+        _require_pandas()
         items: list[T] = []
         for page in self.iter_pages():
             items.extend(page.items)
@@ -293,6 +269,8 @@ class AsyncPage(Generic[T]):
         return f"<{type(self).__name__} items={len(self.items)} more={self.has_next_page()}>"
 
     def _repr_html_(self) -> str:
+        from ._display import page_html
+
         return page_html(self.items, more=self.has_next_page())
 
 
@@ -344,7 +322,7 @@ class AsyncPaginator(Generic[T]):
 
     async def to_pandas(self) -> pd.DataFrame:
         """Every item of every page as a pandas DataFrame (see `Paginator.to_pandas`)."""
-        require_pandas()
+        _require_pandas()
         items: list[T] = []
         async for page in self.iter_pages():
             items.extend(page.items)

@@ -1,21 +1,83 @@
-"""What the API returns: frozen attrs classes with snake_case attributes.
+"""What the API returns: frozen attrs classes with snake_case attributes, and lists of them.
 
 The API may answer in snake_case or camelCase (`agent_id` or `agentId`); both arrive here as the
 same attribute, and keys the SDK does not know yet are ignored, so a newer API never breaks an
 older SDK. Timestamps are timezone-aware `datetime`s.
 
-Every model has `to_dict()` and, for Jupyter, `_repr_html_()` (a table of its fields); both come
-from `_Model` and are written once, in `_display`, for any attrs class. `repr()` is attrs' own.
+Every model has `to_dict()` (the converter's, in `_convert`) and, for Jupyter, `_repr_html_()`
+(a table of its fields, drawn by `_display`, imported only when a notebook asks). `repr()` is
+attrs' own. A list the SDK returns is a `ModelList`: a plain `list` that knows its item type.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-__all__ = ["Message", "Number", "PhoneNumber"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Message", "ModelList", "Number", "PhoneNumber", "to_pandas"]
+
+T = TypeVar("T")
+
+
+class ModelList(list[T]):
+    """A plain `list` of models that shows itself as one HTML table in a notebook.
+
+    It knows its item type, so an empty list still shows (and converts to a DataFrame with) the
+    model's columns. Anything else it does is what `list` does: slicing or `+` give plain lists.
+    """
+
+    def __init__(self, items: Iterable[T] = (), item_type: type[T] | None = None) -> None:
+        super().__init__(items)
+        self.item_type = item_type
+
+    def _repr_html_(self) -> str | None:
+        from ._display import table_html
+
+        try:
+            return table_html(self, self.item_type)
+        except TypeError:
+            return None  # something else was appended: Jupyter shows the plain repr instead
+
+
+def to_pandas(items: Iterable[T], item_type: type[T] | None = None) -> pd.DataFrame:
+    """A list of models (a `PhoneNumber` list, a page's items) as a pandas DataFrame.
+
+    One row per item, one column per field, named as the attributes are (`from_` for a
+    message's sender). The columns are typed whatever the values, so an empty list or a column
+    of `None`s has the same dtypes as a full one:
+
+    - timestamps: `datetime64[ns, UTC]` (a missing one is `NaT`);
+    - text: `string` (pandas' nullable string dtype; a missing value is `pd.NA`), so `.str`
+      works and `df.dtypes` says what a column holds, on pandas 2 and 3 alike;
+    - booleans: `boolean` (nullable) where the field may be `None`, else `bool`;
+    - anything else: `object`.
+
+    A field kept out of the repr (a secret) is kept out of the frame too.
+
+    Args:
+        items: models of one class, e.g. `client.phone_numbers.list()` or `page.items`.
+        item_type: the model class, for the columns of a plain empty list; lists the SDK
+            returns know it already. An empty list of an unknown type gives an empty frame.
+
+    Raises:
+        ImportError: pandas is not installed (`pip install 'nixflex[pandas]'`).
+        TypeError: the items are not all of one attrs class.
+
+    Example:
+        ```python
+        df = nixflex.to_pandas(client.phone_numbers.list())
+        df.groupby("agent_id").size()
+        ```
+    """
+    from ._display import data_frame
+
+    return data_frame(items, item_type)
 
 
 class _Model:
@@ -35,7 +97,7 @@ class _Model:
         its attribute name, not the API's `from`: the keys then match the attributes and the
         columns of `to_pandas()`, and the SDK reads `from_` back as well as `from`.
         """
-        from ._display import to_dict
+        from ._convert import to_dict
 
         return to_dict(self)
 

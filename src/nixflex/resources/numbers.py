@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .._core import Call, parse_model, parse_nothing, segment
-from .._pagination import (
-    AsyncPaginator,
-    Batch,
-    Paginator,
-    as_utc,
-    check_limit,
-    cursor_call,
-    format_timestamp,
-    offset_call,
-)
+from .. import _time
+from .._checks import segment, whole_number
+from .._core import Call, parse_model, parse_nothing
+from .._pagination import AsyncPaginator, Batch, Paginator, cursor_call, offset_call
 from ..models import Message, Number
 from ._base import AsyncResource, SyncResource
 
@@ -31,8 +24,8 @@ def create_call(*, country: str = "US", agent_id: str | None = None) -> Call[Num
 
 
 def list_call(*, limit: int = 20, offset: int = 0) -> Call[Batch[Number]]:
-    check_limit(limit, "limit", 1, 100)
-    check_limit(offset, "offset", 0, 2**63 - 1)
+    whole_number(limit, "limit", 1, 100)
+    whole_number(offset, "offset", 0, 2**63 - 1)
     return offset_call(_PATH, Number, limit=limit, offset=offset)
 
 
@@ -50,23 +43,12 @@ def messages_call(
 ) -> Call[Batch[Message]]:
     return cursor_call(
         f"{_PATH}/{segment(number_id, 'number_id')}/messages",
-        limit=check_limit(limit, "limit", 1, 200),
-        before=None if before is None else format_timestamp(before, "before"),
-        after=None if after is None else format_timestamp(after, "after"),
+        limit=whole_number(limit, "limit", 1, 200),
+        before=None if before is None else _time.rfc3339(before, "before"),
+        after=None if after is None else _time.rfc3339(after, "after"),
         # From the first page on, a message newer than `before` is not yielded.
-        cursor=None if before is None else _instant(before),
+        cursor=None if before is None else _time.instant(before),
     )
-
-
-def _instant(value: datetime | str) -> datetime | None:
-    if isinstance(value, datetime):
-        return as_utc(value)
-    from .._convert import parse_datetime
-
-    try:
-        return parse_datetime(value)
-    except ValueError:
-        return None  # a format the API may know and we do not: sent as given, not filtered
 
 
 class Messages(SyncResource):

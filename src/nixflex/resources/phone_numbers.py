@@ -8,15 +8,9 @@ from typing import Any
 
 import attrs
 
-from .._bulk import (
-    BulkResult,
-    ImportRequest,
-    Progress,
-    check_concurrency,
-    run_tasks,
-    run_threads,
-)
-from .._core import Call, parse_list, parse_model, parse_nothing, segment
+from .._bulk import BulkResult, ImportRequest, Progress, run_tasks, run_threads
+from .._checks import not_blank, segment, whole_number
+from .._core import Call, parse_list, parse_model, parse_nothing
 from ..models import PhoneNumber
 from ._base import AsyncResource, SyncResource
 
@@ -47,9 +41,9 @@ def create_call(
 
 
 def list_call(agent_id: str | None = None) -> Call[builtins.list[PhoneNumber]]:
-    if agent_id is not None and (not isinstance(agent_id, str) or not agent_id.strip()):
+    if agent_id is not None:
         # `?agent_id=` would list nobody's numbers, or everybody's: neither is what was meant.
-        raise ValueError("agent_id must be a non-blank string, or None for every agent")
+        not_blank(agent_id, "agent_id")
     return Call("GET", _PATH, parse_list(PhoneNumber, *_MANY), query={"agent_id": agent_id})
 
 
@@ -173,7 +167,8 @@ class PhoneNumbers(SyncResource):
         `result.raise_for_failures()` raises them all as a `BulkError`.
 
         Raises:
-            TypeError: an item is not an `ImportRequest` or a dict with `create`'s keys.
+            TypeError: an item is not an `ImportRequest` or a dict with `create`'s keys, or
+                `concurrency` is not an `int`.
             ValueError: `concurrency` is below 1.
             ImportError: `progress=True`, and tqdm is not installed.
 
@@ -186,7 +181,7 @@ class PhoneNumbers(SyncResource):
         return run_threads(
             self._client._request,
             import_work(items),
-            concurrency=check_concurrency(concurrency),
+            concurrency=whole_number(concurrency, "concurrency", 1),
             progress=progress,
             label="import_many",
         )
@@ -212,7 +207,7 @@ class PhoneNumbers(SyncResource):
                 a callable that gets `(done, total, item)` after each item.
 
         Raises:
-            TypeError: `profiles` is not a mapping.
+            TypeError: `profiles` is not a mapping, or `concurrency` is not an `int`.
             ValueError: a phone number is blank, or `concurrency` is below 1 (checked before
                 anything is sent).
             ImportError: `progress=True`, and tqdm is not installed.
@@ -227,7 +222,7 @@ class PhoneNumbers(SyncResource):
         return run_threads(
             self._client._request,
             profile_work(profiles),
-            concurrency=check_concurrency(concurrency),
+            concurrency=whole_number(concurrency, "concurrency", 1),
             progress=progress,
             label="sync_profiles",
         )
@@ -309,7 +304,7 @@ class AsyncPhoneNumbers(AsyncResource):
         return await run_tasks(
             self._client._request,
             import_work(items),
-            concurrency=check_concurrency(concurrency),
+            concurrency=whole_number(concurrency, "concurrency", 1),
             progress=progress,
             label="import_many",
         )
@@ -325,7 +320,7 @@ class AsyncPhoneNumbers(AsyncResource):
         return await run_tasks(
             self._client._request,
             profile_work(profiles),
-            concurrency=check_concurrency(concurrency),
+            concurrency=whole_number(concurrency, "concurrency", 1),
             progress=progress,
             label="sync_profiles",
         )
