@@ -25,7 +25,7 @@ import pytest
 
 import nixflex
 from tests.loopback import Fault, LoopbackServer, Recorded, Reply, client_on
-from tests.reliability_calls import ENDPOINTS, PHONE_JSON, captured_records, patch_sleeps
+from tests.reliability.calls import ENDPOINTS, PHONE_JSON, captured_records, patch_sleeps
 from tests.support import API_KEY, KEY_ID, KEY_SECRET, TWILIO_TOKEN, AnyClient
 
 pytestmark = [pytest.mark.reliability, pytest.mark.anyio]

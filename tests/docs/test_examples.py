@@ -1,6 +1,6 @@
 """Every Python example in README.md and docs/ runs, and the API reference covers the surface.
 
-The collector and the world the examples run in are described in `tests/docs_examples.py`.
+The collector and the world the examples run in are described in `tests/docs/examples.py`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 
 import nixflex
 import nixflex.testing
-from tests.docs_examples import ROOT, examples, pages, run_page
+from tests.docs.examples import ROOT, examples, pages, run_page
 
 PAGES = [page for page in pages() if examples(page)]
 

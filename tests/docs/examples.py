@@ -71,7 +71,7 @@ from typing import Any
 import nixflex
 from nixflex.testing import FakeNixflex, FakeServer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 API_KEY = "KEY_ID:KEY_SECRET"
 AGENT_ID = "agent_125207e452f8714a"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from nixflex.testing import NIXFLEX_VOICE_URL, TwilioWebhooks
-from tests.emulator_helpers import (
+from tests.emulator.helpers import (
     OMIT,
     OTHER_TWILIO_NUMBER,
     UK_NUMBER,

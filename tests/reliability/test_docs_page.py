@@ -10,21 +10,21 @@ import pytest
 
 pytestmark = [pytest.mark.reliability, pytest.mark.anyio]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "reliability.md"
-NODE_ID = re.compile(r"`(tests/test_reliability_\w+\.py)::(test_\w+)`")
+NODE_ID = re.compile(r"`(tests/reliability/test_\w+\.py)::(test_\w+)`")
 
 
 def reliability_tests() -> set[str]:
-    """Every test function of the `tests/test_reliability_*.py` modules, as a node id."""
+    """Every test function of the `tests/reliability/test_*.py` modules, as a node id."""
     found = set()
-    for module in sorted((ROOT / "tests").glob("test_reliability_*.py")):
+    for module in sorted((ROOT / "tests" / "reliability").glob("test_*.py")):
         tree = ast.parse(module.read_text(encoding="utf-8"))
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith(
                 "test_"
             ):
-                found.add(f"tests/{module.name}::{node.name}")
+                found.add(f"tests/reliability/{module.name}::{node.name}")
     return found
 
 

@@ -27,7 +27,7 @@ import pytest
 
 import nixflex
 from tests.loopback import LoopbackServer, Reply, client_on
-from tests.reliability_calls import ENDPOINTS, IDEMPOTENT, POSTS, patch_sleeps
+from tests.reliability.calls import ENDPOINTS, IDEMPOTENT, POSTS, patch_sleeps
 
 pytestmark = [pytest.mark.reliability, pytest.mark.anyio]
 

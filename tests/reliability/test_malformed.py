@@ -17,7 +17,7 @@ import pytest
 
 import nixflex
 from tests.loopback import LoopbackServer, Reply, client_on
-from tests.reliability_calls import BODY_READERS, ENDPOINTS, MESSAGE_JSON, NUMBER_JSON
+from tests.reliability.calls import BODY_READERS, ENDPOINTS, MESSAGE_JSON, NUMBER_JSON
 from tests.support import API_KEY, run
 
 pytestmark = [pytest.mark.reliability, pytest.mark.anyio]

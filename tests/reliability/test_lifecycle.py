@@ -29,7 +29,7 @@ import pytest
 
 import nixflex
 from tests.loopback import LoopbackServer, Recorded, Reply, client_on
-from tests.reliability_calls import ENDPOINTS
+from tests.reliability.calls import ENDPOINTS
 from tests.support import API_KEY, AnyClient, run
 
 pytestmark = [pytest.mark.reliability, pytest.mark.anyio]

@@ -6,7 +6,7 @@ body is text, never a tag) and what it leaves out (a field with `repr=False`, a 
 
 The tables in `docs/notebooks.md` are checked here too: each follows a marker
 `<!-- render: NAME -->` and must be what `GUIDE[NAME]` renders today. After changing how a table
-looks, `python -m tests.test_display` writes the new tables into the guide.
+looks, `python -m tests.unit.test_display` writes the new tables into the guide.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ pytestmark = pytest.mark.anyio
 
 T = TypeVar("T")
 UTC = timezone.utc
-GUIDE_PATH = Path(__file__).resolve().parent.parent / "docs" / "notebooks.md"
+GUIDE_PATH = Path(__file__).resolve().parents[2] / "docs" / "notebooks.md"
 SCRIPT = "<script>alert('hi')</script>"
 LONG_PROMPT = (
     "Business: Smile Dental Croydon. Open Mon-Fri 9am-5pm, Sat 9am-1pm. Emergency appointments: "
@@ -777,7 +777,7 @@ def test_the_guide_shows_what_the_code_renders() -> None:
     assert set(found) == set(GUIDE), "a marker without its table, or a table without its marker"
     for name, render in GUIDE.items():
         assert found[name] == render(), (
-            f"docs/notebooks.md shows an old {name!r} table: run python -m tests.test_display"
+            f"docs/notebooks.md shows an old {name!r} table: run python -m tests.unit.test_display"
         )
 
 

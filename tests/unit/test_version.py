@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nixflex
 
-CHANGELOG = Path(__file__).resolve().parent.parent / "CHANGELOG.md"
+CHANGELOG = Path(__file__).resolve().parents[2] / "CHANGELOG.md"
 # Keep a Changelog: `## [1.2.3] - 2026-11-23` for a release, `## [Unreleased]` above them.
 RELEASE = re.compile(r"^## \[(?P<version>\d+\.\d+\.\d+[^\]]*)\] - (?P<date>\d{4}-\d{2}-\d{2})$")
 HEADING = re.compile(r"^## \[(?P<name>[^\]]+)\]")

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 import nixflex
 from tests.loopback import LoopbackServer, Recorded, Reply
-from tests.reliability_calls import BODY_READERS, ENDPOINTS
+from tests.reliability.calls import BODY_READERS, ENDPOINTS
 from tests.support import API_KEY, AnyClient, collect, run
 
 pytestmark = [pytest.mark.reliability, pytest.mark.anyio]

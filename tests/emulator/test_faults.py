@@ -23,7 +23,7 @@ import pytest
 
 import nixflex.testing
 from nixflex.testing import FakeNixflex
-from tests.emulator_helpers import (
+from tests.emulator.helpers import (
     PLAIN_HTTP,
     UK_NUMBER,
     UK_NUMBER_2,

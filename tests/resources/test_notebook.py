@@ -22,7 +22,7 @@ import respx
 
 import nixflex
 from tests.support import API_KEY, BASE_URL, KEY_SECRET
-from tests.test_display import Table, read
+from tests.unit.test_display import Table, read
 
 pytestmark = pytest.mark.anyio
 
