@@ -8,7 +8,7 @@ import pytest
 import respx
 
 import nixflex
-from tests.support import API_KEY, BASE_URL, AnyClient
+from tests.support import BASE_URL, KINDS, AnyClient, open_client
 
 # The real loopback HTTP server (tests/loopback.py) and its fixtures, for every test module.
 pytest_plugins = ["tests.loopback"]
@@ -39,14 +39,16 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return delays
 
 
-@pytest.fixture(params=["sync", "async"])
+@pytest.fixture(params=KINDS)
+def client_kind(request: pytest.FixtureRequest) -> str:
+    """`"sync"`, then `"async"`: which client `open_client` makes in this run."""
+    return str(request.param)
+
+
+@pytest.fixture
 async def client(
-    request: pytest.FixtureRequest, api: respx.MockRouter, sleeps: list[float]
+    client_kind: str, api: respx.MockRouter, sleeps: list[float]
 ) -> AsyncIterator[AnyClient]:
     """A client of each kind on the mocked API, with retries that do not sleep."""
-    if request.param == "sync":
-        with nixflex.Client(api_key=API_KEY, base_url=BASE_URL) as sync_client:
-            yield sync_client
-    else:
-        async with nixflex.AsyncClient(api_key=API_KEY, base_url=BASE_URL) as async_client:
-            yield async_client
+    async with open_client(client_kind) as client:
+        yield client

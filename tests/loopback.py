@@ -24,7 +24,8 @@ its port without listening: connecting to it is refused until `listen()` is call
 Use the `loopback` fixture (a started server, stopped after the test) and `loopback_client` (a
 `Client` and an `AsyncClient` on it, one per run); a test module enables both with
 `pytest_plugins = ["tests.loopback"]`. For a client with other options, or on another server,
-`client_on(client_kind, url, timeout=...)` with the `client_kind` fixture ("sync", then "async").
+`open_client(client_kind, url, timeout=...)` (`tests/support.py`) with the `client_kind` fixture
+("sync", then "async").
 
 Example:
     ```python
@@ -46,7 +47,6 @@ import json
 import select
 import socket
 import socketserver
-import ssl
 import struct
 import threading
 import time
@@ -59,16 +59,13 @@ from urllib.parse import parse_qs
 
 import pytest
 
-import nixflex
-from tests.support import API_KEY, AnyClient
+from tests.support import AnyClient, open_client
 
 __all__ = [
     "Fault",
     "LoopbackServer",
     "Recorded",
     "Reply",
-    "client_kind",
-    "client_on",
     "loopback",
     "loopback_client",
 ]
@@ -493,74 +490,8 @@ def loopback() -> Iterator[LoopbackServer]:
         raise server.errors[0]
 
 
-@pytest.fixture(params=["sync", "async"])
-async def loopback_client(
-    request: pytest.FixtureRequest, loopback: LoopbackServer
-) -> AsyncIterator[AnyClient]:
+@pytest.fixture
+async def loopback_client(client_kind: str, loopback: LoopbackServer) -> AsyncIterator[AnyClient]:
     """A `Client`, then an `AsyncClient`, on the loopback server (2 s timeout)."""
-    if request.param == "sync":
-        with nixflex.Client(api_key=API_KEY, base_url=loopback.url, timeout=2.0) as client:
-            yield client
-    else:
-        async with nixflex.AsyncClient(
-            api_key=API_KEY, base_url=loopback.url, timeout=2.0
-        ) as async_client:
-            yield async_client
-
-
-_ssl_contexts: dict[bool, ssl.SSLContext] = {}
-
-
-@contextlib.contextmanager
-def _one_ssl_context() -> Iterator[None]:
-    """Inside, every new httpx client shares one default TLS context instead of making its own.
-
-    Making one loads a CA bundle (20-40 ms): over the hundreds of clients a fault matrix makes,
-    most of its run time, for TLS that a loopback server over plain http never uses. This
-    patches a private name of httpx (`_transports.default.create_ssl_context`, httpx is pinned
-    below 1.0); should it move, clients are made as they are, only slower.
-    """
-    from httpx._transports import default
-
-    create = getattr(default, "create_ssl_context", None)
-    if create is None:
-        yield
-        return
-
-    def once(verify: Any = True, cert: Any = None, trust_env: bool = True) -> ssl.SSLContext:
-        if verify is not True or cert is not None:
-            return create(verify=verify, cert=cert, trust_env=trust_env)  # type: ignore[no-any-return]
-        if trust_env not in _ssl_contexts:
-            _ssl_contexts[trust_env] = create(trust_env=trust_env)
-        return _ssl_contexts[trust_env]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(default, "create_ssl_context", once)
-        yield
-
-
-@contextlib.asynccontextmanager
-async def client_on(kind: str, base_url: str, **options: Any) -> AsyncIterator[AnyClient]:
-    """A `Client` (`kind` "sync") or an `AsyncClient` ("async") on `base_url`, closed after.
-
-    `options` are the clients' keyword arguments (`timeout=`, `max_retries=`, ...); the key is
-    the canary `API_KEY` unless one of them says otherwise.
-    """
-    if not {"api_key", "key_id", "key_secret"} & options.keys():
-        options["api_key"] = API_KEY
-    if kind == "sync":
-        with _one_ssl_context():
-            client = nixflex.Client(base_url=base_url, **options)
-        with client:
-            yield client
-    else:
-        with _one_ssl_context():
-            async_client = nixflex.AsyncClient(base_url=base_url, **options)
-        async with async_client:
-            yield async_client
-
-
-@pytest.fixture(params=["sync", "async"])
-def client_kind(request: pytest.FixtureRequest) -> str:
-    """`"sync"`, then `"async"`: which client `client_on` makes in this run."""
-    return str(request.param)
+    async with open_client(client_kind, loopback.url, timeout=2.0) as client:
+        yield client

@@ -16,7 +16,7 @@ import pytest
 
 import nixflex
 from nixflex.testing import Account, FakeNixflex, FakeServer, TwilioAccount
-from tests.support import AnyClient, run
+from tests.support import AnyClient, open_client, run
 
 pytestmark = pytest.mark.anyio
 
@@ -53,17 +53,10 @@ def server(world: World) -> Iterator[FakeServer]:
         yield served
 
 
-@pytest.fixture(params=["sync", "async"])
-async def client(
-    request: pytest.FixtureRequest, world: World, server: FakeServer
-) -> AsyncIterator[AnyClient]:
-    key = world.account.api_key
-    if request.param == "sync":
-        with nixflex.Client(api_key=key, base_url=server.url) as sync_client:
-            yield sync_client
-    else:
-        async with nixflex.AsyncClient(api_key=key, base_url=server.url) as async_client:
-            yield async_client
+@pytest.fixture
+async def client(client_kind: str, world: World, server: FakeServer) -> AsyncIterator[AnyClient]:
+    async with open_client(client_kind, server.url, api_key=world.account.api_key) as client:
+        yield client
 
 
 def importing(**overrides: Any) -> Callable[[AnyClient, World], Any]:

@@ -26,8 +26,9 @@ import httpx
 import pytest
 
 import nixflex
-from tests.loopback import LoopbackServer, Reply, client_on
+from tests.loopback import LoopbackServer, Reply
 from tests.reliability.calls import ENDPOINTS, IDEMPOTENT, POSTS, patch_sleeps
+from tests.support import open_client
 
 pytestmark = [pytest.mark.reliability, pytest.mark.anyio]
 
@@ -111,7 +112,7 @@ async def test_a_post_the_server_read_is_sent_exactly_once(
     # One reply scripted: a second POST is a test failure even before the count below.
     loopback.script(reply)
     timeout = timeout_for(fault, then_answer=False)
-    async with client_on(client_kind, loopback.url, timeout=timeout, max_retries=5) as client:
+    async with open_client(client_kind, loopback.url, timeout=timeout, max_retries=5) as client:
         with pytest.raises(error):
             await call.invoke(client)
 
@@ -127,7 +128,7 @@ async def test_a_post_is_retried_on_429_with_the_same_body(
 ) -> None:
     call = ENDPOINTS[endpoint]
     loopback.script(Reply.json(RATE_LIMITED, 429), Reply.json(RATE_LIMITED, 429), call.success)
-    async with client_on(client_kind, loopback.url, timeout=THEN_ANSWER) as client:
+    async with open_client(client_kind, loopback.url, timeout=THEN_ANSWER) as client:
         assert await call.invoke(client) == call.result
 
     first, second, third = loopback.requests
@@ -146,7 +147,7 @@ async def test_a_post_is_retried_when_the_connection_was_refused(
     with LoopbackServer(listening=False) as server:
         server.script(call.success)
         delays = patch_sleeps(monkeypatch, lambda n: server.listen() if n == 1 else None)
-        async with client_on(client_kind, server.url, timeout=THEN_ANSWER) as client:
+        async with open_client(client_kind, server.url, timeout=THEN_ANSWER) as client:
             assert await call.invoke(client) == call.result
     assert server.errors == []
     [request] = server.requests
@@ -164,7 +165,7 @@ async def test_a_post_to_a_port_that_always_refuses_stops_after_max_retries(
 ) -> None:
     delays = patch_sleeps(monkeypatch)
     with LoopbackServer(listening=False) as server:
-        async with client_on(client_kind, server.url, max_retries=3) as client:
+        async with open_client(client_kind, server.url, max_retries=3) as client:
             with (
                 caplog.at_level(logging.DEBUG, logger="nixflex"),
                 pytest.raises(nixflex.APIConnectionError) as caught,
@@ -187,7 +188,7 @@ async def test_a_post_whose_connection_timed_out_is_retried(
     delays = patch_sleeps(monkeypatch)
     timeout = httpx.Timeout(2.0, connect=0.05)
     with unanswered_port() as url:
-        async with client_on(client_kind, url, timeout=timeout) as client:
+        async with open_client(client_kind, url, timeout=timeout) as client:
             with (
                 caplog.at_level(logging.DEBUG, logger="nixflex"),
                 pytest.raises(nixflex.APITimeoutError),
@@ -211,7 +212,7 @@ async def test_an_idempotent_call_is_retried_after_a_fault(
     reply, _ = TRANSIENT[fault]
     loopback.script(reply, call.success)
     timeout = timeout_for(fault, then_answer=True)
-    async with client_on(client_kind, loopback.url, timeout=timeout) as client:
+    async with open_client(client_kind, loopback.url, timeout=timeout) as client:
         assert await call.invoke(client) == call.result
 
     first, second = loopback.requests
@@ -229,7 +230,7 @@ async def test_an_idempotent_call_stops_after_max_retries(
     reply, error = TRANSIENT[fault]
     loopback.handler = lambda request: reply  # the same fault for ever
     timeout = timeout_for(fault, then_answer=False)
-    async with client_on(client_kind, loopback.url, timeout=timeout, max_retries=2) as client:
+    async with open_client(client_kind, loopback.url, timeout=timeout, max_retries=2) as client:
         with pytest.raises(error):
             await call.invoke(client)
 
@@ -249,7 +250,7 @@ async def test_max_retries_is_the_number_of_retries(
     max_retries: int,
 ) -> None:
     loopback.handler = lambda request: Reply.json(ERROR_BODY, 503)
-    async with client_on(client_kind, loopback.url, max_retries=max_retries) as client:
+    async with open_client(client_kind, loopback.url, max_retries=max_retries) as client:
         with pytest.raises(nixflex.InternalServerError):
             await ENDPOINTS[endpoint].invoke(client)
     assert len(loopback.requests) == max_retries + 1
@@ -265,7 +266,7 @@ async def test_an_idempotent_call_is_retried_until_the_port_listens(
         server.script(call.success)
         # Refused twice; the second retry delay makes the port listen: the third try succeeds.
         delays = patch_sleeps(monkeypatch, lambda n: server.listen() if n == 2 else None)
-        async with client_on(client_kind, server.url, timeout=THEN_ANSWER) as client:
+        async with open_client(client_kind, server.url, timeout=THEN_ANSWER) as client:
             assert await call.invoke(client) == call.result
     assert server.errors == []
     assert [(r.method, r.path) for r in server.requests] == [(call.method, call.path)]
@@ -281,7 +282,7 @@ async def test_an_idempotent_call_to_a_refusing_port_stops_after_max_retries(
 ) -> None:
     delays = patch_sleeps(monkeypatch)
     with LoopbackServer(listening=False) as server:
-        async with client_on(client_kind, server.url) as client:
+        async with open_client(client_kind, server.url) as client:
             with (
                 caplog.at_level(logging.DEBUG, logger="nixflex"),
                 pytest.raises(nixflex.APIConnectionError),
@@ -315,7 +316,7 @@ async def test_retry_after_in_seconds_replaces_the_backoff(
     status, header, expected = answer
     call = ENDPOINTS[endpoint]
     loopback.script(Reply.json(ERROR_BODY, status, {"Retry-After": header}), call.success)
-    async with client_on(client_kind, loopback.url, timeout=THEN_ANSWER) as client:
+    async with open_client(client_kind, loopback.url, timeout=THEN_ANSWER) as client:
         assert await call.invoke(client) == call.result
     # A 429's wait is measured from when it arrived: a hair less than asked by the time it runs.
     assert sleeps == [pytest.approx(expected, abs=0.1)]
@@ -335,7 +336,7 @@ async def test_retry_after_as_an_http_date_is_honoured(
         return Reply.json(ERROR_BODY, status, {"Retry-After": date})
 
     loopback.script(in_30_seconds, call.success)
-    async with client_on(client_kind, loopback.url, timeout=THEN_ANSWER) as client:
+    async with open_client(client_kind, loopback.url, timeout=THEN_ANSWER) as client:
         assert await call.invoke(client) == call.result
     [slept] = sleeps
     assert 28.5 <= slept <= 30.0  # the date has whole seconds: up to 1 s is cut off
@@ -355,7 +356,7 @@ async def test_a_retry_after_beyond_the_cap_is_raised_at_once_with_when_to_come_
     else:
         header = str(seconds)
     loopback.script(Reply.json(RATE_LIMITED, status, {"Retry-After": header}))
-    async with client_on(client_kind, loopback.url) as client:
+    async with open_client(client_kind, loopback.url) as client:
         with pytest.raises(
             nixflex.RateLimitError if status == 429 else nixflex.InternalServerError
         ) as caught:
@@ -369,7 +370,7 @@ async def test_a_retry_after_beyond_the_cap_is_raised_at_once_with_when_to_come_
 async def test_retry_after_is_slept_on_for_real(loopback: LoopbackServer, client_kind: str) -> None:
     call = ENDPOINTS["numbers.create"]
     loopback.script(Reply.json(RATE_LIMITED, 429, {"Retry-After": "1"}), call.success)
-    async with client_on(client_kind, loopback.url, timeout=THEN_ANSWER) as client:
+    async with open_client(client_kind, loopback.url, timeout=THEN_ANSWER) as client:
         started = time.monotonic()
         assert await call.invoke(client) == call.result
         elapsed = time.monotonic() - started
@@ -389,7 +390,7 @@ async def test_a_retried_429_pauses_every_call_of_the_client(
         return Reply.json({"phone_numbers": []})
 
     loopback.handler = handler
-    async with client_on("async", loopback.url, timeout=5.0) as client:
+    async with open_client("async", loopback.url, timeout=5.0) as client:
         assert isinstance(client, nixflex.AsyncClient)
         with caplog.at_level(logging.DEBUG, logger="nixflex"):
             limited = asyncio.ensure_future(client.phone_numbers.list(agent_id="agent_0"))
@@ -411,7 +412,7 @@ async def test_backoff_delays_stay_within_their_documented_bounds(
 ) -> None:
     # Retry n waits min(0.5 * 2 ** (n - 1), 8) s, less a jitter of up to 25 %.
     loopback.handler = lambda request: Reply.json(ERROR_BODY, 503)
-    async with client_on(client_kind, loopback.url, max_retries=6) as client:
+    async with open_client(client_kind, loopback.url, max_retries=6) as client:
         with pytest.raises(nixflex.InternalServerError):
             await ENDPOINTS["phone_numbers.list"].invoke(client)
     ceilings = [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
@@ -430,7 +431,7 @@ async def test_a_retry_after_that_is_not_a_delay_falls_back_to_the_backoff(
         Reply.json(ERROR_BODY, 503, {"Retry-After": "Mon, 32 Foo 2024 99:99:99 GMT"}),
         call.success,
     )
-    async with client_on(client_kind, loopback.url, timeout=THEN_ANSWER) as client:
+    async with open_client(client_kind, loopback.url, timeout=THEN_ANSWER) as client:
         assert await call.invoke(client) == call.result
     assert 0.375 <= sleeps[0] <= 0.5
     assert 0.75 <= sleeps[1] <= 1.0

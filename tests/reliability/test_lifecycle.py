@@ -28,9 +28,9 @@ import httpx
 import pytest
 
 import nixflex
-from tests.loopback import LoopbackServer, Recorded, Reply, client_on
+from tests.loopback import LoopbackServer, Recorded, Reply
 from tests.reliability.calls import ENDPOINTS
-from tests.support import API_KEY, AnyClient, run
+from tests.support import API_KEY, AnyClient, open_client, run
 
 pytestmark = [pytest.mark.reliability, pytest.mark.anyio]
 
@@ -94,7 +94,7 @@ async def test_no_connection_stays_open_after_errors_and_retries(
     loopback: LoopbackServer, client_kind: str, sleeps: list[float]
 ) -> None:
     fds_before = open_fds()
-    async with client_on(client_kind, loopback.url, timeout=FAST) as client:
+    async with open_client(client_kind, loopback.url, timeout=FAST) as client:
         for endpoint, replies, expected in FAULTS_THEN_ANSWERS:
             loopback.script(*replies)
             if expected is None:
@@ -114,7 +114,7 @@ async def test_close_is_safe_to_repeat_and_a_closed_client_says_so(
     loopback: LoopbackServer, client_kind: str, sleeps: list[float]
 ) -> None:
     loopback.script(Reply.json({"error": "busy"}, 503), Reply.close(), Reply.reset())
-    async with client_on(client_kind, loopback.url, timeout=FAST) as client:
+    async with open_client(client_kind, loopback.url, timeout=FAST) as client:
         with pytest.raises(nixflex.APIConnectionError):
             await call_on(client, "phone_numbers.list")
         copy = client.with_options(max_retries=0)
@@ -136,7 +136,7 @@ async def test_closing_a_with_options_copy_leaves_the_pool_open(
     loopback: LoopbackServer, client_kind: str
 ) -> None:
     loopback.handler = lambda request: ENDPOINTS["phone_numbers.list"].success
-    async with client_on(client_kind, loopback.url, timeout=FAST) as client:
+    async with open_client(client_kind, loopback.url, timeout=FAST) as client:
         copy = client.with_options(timeout=2.0)
         for _ in range(2):
             if isinstance(copy, nixflex.AsyncClient):
@@ -156,7 +156,7 @@ async def test_an_error_inside_the_with_block_still_closes_the_pool(
     clients: list[AnyClient] = []
 
     async def use_then_fail() -> None:
-        async with client_on(client_kind, loopback.url, timeout=FAST) as client:
+        async with open_client(client_kind, loopback.url, timeout=FAST) as client:
             clients.append(client)
             await call_on(client, "phone_numbers.list")
             assert loopback.open_connections == 1
@@ -227,7 +227,7 @@ async def test_500_concurrent_calls_on_one_async_client_all_complete(
     fds_before = open_fds()
     # A generous timeout: 400 of the calls queue for one of the pool's 100 connections, and
     # httpcore's queue is slow to serve that many (seconds, not milliseconds).
-    async with client_on("async", loopback.url, timeout=60.0) as client:
+    async with open_client("async", loopback.url, timeout=60.0) as client:
         assert isinstance(client, nixflex.AsyncClient)
         answers = await asyncio.gather(
             *(client.phone_numbers.list(agent_id=f"agent_{n}") for n in range(500))
@@ -249,7 +249,7 @@ async def test_a_sync_client_shared_by_threads_works(
     server = FlakyPerAgent()
     loopback.handler = server
     fds_before = open_fds()
-    async with client_on("sync", loopback.url, timeout=10.0) as client:
+    async with open_client("sync", loopback.url, timeout=10.0) as client:
         assert isinstance(client, nixflex.Client)
         with ThreadPoolExecutor(max_workers=16) as pool:
             answers = list(
@@ -267,7 +267,7 @@ async def test_concurrent_calls_across_with_options_copies_share_one_pool(
     loopback: LoopbackServer,
 ) -> None:
     loopback.handler = lambda request: ENDPOINTS["phone_numbers.list"].success
-    async with client_on("async", loopback.url, timeout=10.0) as client:
+    async with open_client("async", loopback.url, timeout=10.0) as client:
         copies = [client.with_options(timeout=5.0 + n) for n in range(5)]
         calls = [run(copy.phone_numbers.list()) for copy in copies for _ in range(20)]
         assert await asyncio.gather(*calls) == [ENDPOINTS["phone_numbers.list"].result] * 100

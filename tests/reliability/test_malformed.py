@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 import nixflex
-from tests.loopback import LoopbackServer, Reply, client_on
+from tests.loopback import LoopbackServer, Reply
 from tests.reliability.calls import BODY_READERS, ENDPOINTS, MESSAGE_JSON, NUMBER_JSON
-from tests.support import API_KEY, run
+from tests.support import API_KEY, open_client, run
 
 pytestmark = [pytest.mark.reliability, pytest.mark.anyio]
 
@@ -58,7 +58,7 @@ async def test_an_answer_broken_at_the_http_level_is_a_connection_error(
 ) -> None:
     reply = BROKEN_HTTP[answer]
     loopback.handler = lambda request: reply
-    async with client_on(client_kind, loopback.url, timeout=TIMEOUT) as client:
+    async with open_client(client_kind, loopback.url, timeout=TIMEOUT) as client:
         with pytest.raises(nixflex.APIConnectionError) as caught:
             await ENDPOINTS[endpoint].invoke(client)
     assert isinstance(caught.value.__cause__, httpx.RequestError)  # kept, not raised
@@ -118,7 +118,7 @@ async def test_a_success_that_is_not_the_documented_body_is_a_validation_error(
     loopback: LoopbackServer, client_kind: str, endpoint: str, answer: str
 ) -> None:
     loopback.script(NOT_THE_DOCUMENTED_BODY[answer])
-    async with client_on(client_kind, loopback.url, timeout=TIMEOUT) as client:
+    async with open_client(client_kind, loopback.url, timeout=TIMEOUT) as client:
         with pytest.raises(nixflex.APIResponseValidationError) as caught:
             await ENDPOINTS[endpoint].invoke(client)
     assert caught.value.status_code == NOT_THE_DOCUMENTED_BODY[answer].status
@@ -144,7 +144,7 @@ async def test_a_documented_body_with_one_field_of_the_wrong_type_is_a_validatio
     if endpoint == "numbers.messages.list" and keys is IDS:
         keys = {"id"}  # a message has no phone number of its own
     loopback.script(success_with(endpoint, keys, value))
-    async with client_on(client_kind, loopback.url, timeout=TIMEOUT) as client:
+    async with open_client(client_kind, loopback.url, timeout=TIMEOUT) as client:
         with pytest.raises(nixflex.APIResponseValidationError, match="documented shape"):
             await ENDPOINTS[endpoint].invoke(client)
 
@@ -156,7 +156,7 @@ async def test_a_page_whose_has_more_is_not_a_boolean_is_a_validation_error(
 ) -> None:
     # `null` reads as "not said" (the page length decides); anything else must be a boolean.
     loopback.script(success_with(endpoint, {"hasMore"}, has_more))
-    async with client_on(client_kind, loopback.url, timeout=TIMEOUT) as client:
+    async with open_client(client_kind, loopback.url, timeout=TIMEOUT) as client:
         if has_more is None:
             assert await ENDPOINTS[endpoint].invoke(client) == ENDPOINTS[endpoint].result
         else:
@@ -170,7 +170,7 @@ async def test_a_delete_ignores_whatever_body_comes_with_its_success(
     loopback: LoopbackServer, client_kind: str, endpoint: str, answer: str
 ) -> None:
     loopback.script(NOT_THE_DOCUMENTED_BODY[answer])
-    async with client_on(client_kind, loopback.url, timeout=TIMEOUT) as client:
+    async with open_client(client_kind, loopback.url, timeout=TIMEOUT) as client:
         assert await ENDPOINTS[endpoint].invoke(client) is None
 
 
@@ -207,7 +207,7 @@ async def test_an_error_answer_of_any_shape_raises_its_status_class(
 ) -> None:
     reply, expected = ERROR_ANSWERS[answer]
     loopback.handler = lambda request: reply
-    async with client_on(client_kind, loopback.url, timeout=TIMEOUT) as client:
+    async with open_client(client_kind, loopback.url, timeout=TIMEOUT) as client:
         with pytest.raises(expected) as caught:
             await ENDPOINTS[endpoint].invoke(client)
     error = caught.value
@@ -229,7 +229,7 @@ async def test_a_redirect_is_an_error_and_never_reaches_the_other_host(
 ) -> None:
     with LoopbackServer(lambda request: ENDPOINTS[endpoint].success) as elsewhere:
         loopback.handler = lambda request: Reply.redirect(elsewhere.url + request.target, status)
-        async with client_on(client_kind, loopback.url, timeout=TIMEOUT) as client:
+        async with open_client(client_kind, loopback.url, timeout=TIMEOUT) as client:
             with pytest.raises(nixflex.APIStatusError) as caught:
                 await ENDPOINTS[endpoint].invoke(client)
     assert elsewhere.requests == []
@@ -263,7 +263,7 @@ async def test_a_relative_redirect_to_the_same_host_is_not_followed_either(
     loopback: LoopbackServer, client_kind: str
 ) -> None:
     loopback.script(Reply.redirect("/v1/numbers/elsewhere", 307))
-    async with client_on(client_kind, loopback.url) as client:
+    async with open_client(client_kind, loopback.url) as client:
         with pytest.raises(nixflex.APIStatusError, match="redirect"):
             await run(client.numbers.release("num_1"))
     assert [r.target for r in loopback.requests] == ["/v1/numbers/num_1"]
@@ -279,7 +279,7 @@ async def test_a_deeply_nested_success_body_is_a_validation_error(
     loopback: LoopbackServer, client_kind: str, endpoint: str
 ) -> None:
     loopback.script(raw_json(200, DEEP))
-    async with client_on(client_kind, loopback.url) as client:
+    async with open_client(client_kind, loopback.url) as client:
         with pytest.raises(nixflex.APIResponseValidationError):
             await ENDPOINTS[endpoint].invoke(client)
 
@@ -288,7 +288,7 @@ async def test_a_deeply_nested_error_body_keeps_its_status_class(
     loopback: LoopbackServer, client_kind: str
 ) -> None:
     loopback.script(raw_json(400, DEEP))
-    async with client_on(client_kind, loopback.url) as client:
+    async with open_client(client_kind, loopback.url) as client:
         with pytest.raises(nixflex.BadRequestError):
             await ENDPOINTS["numbers.create"].invoke(client)
 
@@ -304,7 +304,7 @@ async def test_a_retry_after_date_out_of_range_is_ignored(
     loopback: LoopbackServer, client_kind: str, sleeps: list[float], header: str
 ) -> None:
     loopback.handler = lambda request: Reply.json({"error": "busy"}, 503, {"Retry-After": header})
-    async with client_on(client_kind, loopback.url) as client:
+    async with open_client(client_kind, loopback.url) as client:
         with pytest.raises(nixflex.InternalServerError):
             await ENDPOINTS["phone_numbers.list"].invoke(client)
 
@@ -315,6 +315,6 @@ async def test_a_message_at_the_edge_of_time_is_a_validation_error_not_an_overfl
 ) -> None:
     page = {"data": [{**MESSAGE_JSON, "receivedAt": received_at}], "hasMore": True}
     loopback.handler = lambda request: Reply.json(page)
-    async with client_on(client_kind, loopback.url) as client:
+    async with open_client(client_kind, loopback.url) as client:
         with pytest.raises(nixflex.NixflexError):
             await ENDPOINTS["numbers.messages.list"].invoke(client)

@@ -24,9 +24,9 @@ import httpx
 import pytest
 
 import nixflex
-from tests.loopback import Fault, LoopbackServer, Recorded, Reply, client_on
+from tests.loopback import Fault, LoopbackServer, Recorded, Reply
 from tests.reliability.calls import ENDPOINTS, PHONE_JSON, captured_records, patch_sleeps
-from tests.support import API_KEY, KEY_ID, KEY_SECRET, TWILIO_TOKEN, AnyClient
+from tests.support import API_KEY, KEY_ID, KEY_SECRET, TWILIO_TOKEN, AnyClient, open_client
 
 pytestmark = [pytest.mark.reliability, pytest.mark.anyio]
 
@@ -215,7 +215,7 @@ async def test_no_canary_leaks_from_a_call_whatever_the_server_answers(
 ) -> None:
     endpoint, replies, expected = SCENARIOS[scenario]
     loopback.script(*replies)
-    async with client_on(client_kind, loopback.url, timeout=TIMEOUT) as client:
+    async with open_client(client_kind, loopback.url, timeout=TIMEOUT) as client:
         if expected is None:
             await ENDPOINTS[endpoint].invoke(client)
         else:
@@ -248,7 +248,7 @@ async def test_nixflex_frames_hold_no_canary_an_error_tracker_could_record(
     endpoint, replies, expected = SCENARIOS[scenario]
     assert expected is not None
     loopback.script(*replies)
-    async with client_on(client_kind, loopback.url, timeout=TIMEOUT) as client:
+    async with open_client(client_kind, loopback.url, timeout=TIMEOUT) as client:
         with pytest.raises(expected) as caught:
             await ENDPOINTS[endpoint].invoke(client)
     held = held_by_frames(caught.value)
@@ -265,7 +265,7 @@ async def test_no_canary_leaks_when_the_connection_is_refused(
 ) -> None:
     patch_sleeps(monkeypatch)
     with LoopbackServer(listening=False) as server:
-        async with client_on(client_kind, server.url) as client:
+        async with open_client(client_kind, server.url) as client:
             with pytest.raises(nixflex.APIConnectionError) as caught:
                 await ENDPOINTS["phone_numbers.create"].invoke(client)
     assert_clean(shown_by_error(caught.value), "the error")
@@ -283,7 +283,7 @@ async def test_a_client_shows_its_key_id_and_never_its_secret(
         {"api_key": API_KEY} if how == "api_key" else {"key_id": KEY_ID, "key_secret": KEY_SECRET}
     )
     loopback.script(ENDPOINTS["phone_numbers.list"].success)
-    async with client_on(client_kind, loopback.url, **options) as client:
+    async with open_client(client_kind, loopback.url, **options) as client:
         await ENDPOINTS["phone_numbers.list"].invoke(client)  # resources are cached on it now
         shown = shown_by_client(client)
         assert KEY_ID in repr(client)
@@ -318,7 +318,7 @@ async def test_a_key_with_a_stray_newline_is_refused_by_name_not_by_value(
 ) -> None:
     for name in ("NIXFLEX_API_KEY", "NIXFLEX_KEY_ID", "NIXFLEX_KEY_SECRET"):
         monkeypatch.delenv(name, raising=False)
-    # With no key argument the client reads the environment (`client_on` passes the canary key
+    # With no key argument the client reads the environment (`open_client` passes the canary key
     # only when given none of its own: `api_key=None` is one).
     options: dict[str, str | None] = {"api_key": None}
     junk = STRAYS[stray]
@@ -334,7 +334,7 @@ async def test_a_key_with_a_stray_newline_is_refused_by_name_not_by_value(
 
     for kind in ("sync", "async"):
         with pytest.raises(nixflex.NixflexError) as caught:
-            async with client_on(kind, loopback.url, **options) as client:
+            async with open_client(kind, loopback.url, **options) as client:
                 await ENDPOINTS["phone_numbers.list"].invoke(client)
 
         assert type(caught.value) is nixflex.NixflexError
@@ -358,7 +358,7 @@ async def test_a_request_id_that_echoes_the_token_is_masked(
             {"x-request-id": f"req_{TWILIO_TOKEN}"},
         )
     )
-    async with client_on(client_kind, loopback.url) as client:
+    async with open_client(client_kind, loopback.url) as client:
         with pytest.raises(nixflex.TwilioAuthFailedError) as caught:
             await ENDPOINTS["phone_numbers.create"].invoke(client)
     assert_clean(str(caught.value) + repr(caught.value), "the error")

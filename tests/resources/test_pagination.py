@@ -20,7 +20,7 @@ from typing_extensions import assert_type
 
 import nixflex
 from nixflex import AsyncPage, AsyncPaginator, Message, Number, Page, Paginator
-from tests.support import API_KEY, BASE_URL, AnyClient, collect
+from tests.support import API_KEY, BASE_URL, AnyClient, collect, open_client
 
 if TYPE_CHECKING:
     from tests.loopback import LoopbackServer, Recorded, Reply
@@ -99,14 +99,8 @@ async def paged(request: pytest.FixtureRequest) -> AsyncIterator[tuple[AnyClient
         server: LoopbackServer = request.getfixturevalue("loopback")
         server.handler = backend.from_socket
         base_url = server.url
-    if kind == "sync":
-        with nixflex.Client(api_key=API_KEY, base_url=base_url, max_retries=0) as sync_client:
-            yield sync_client, backend
-    else:
-        async with nixflex.AsyncClient(
-            api_key=API_KEY, base_url=base_url, max_retries=0
-        ) as async_client:
-            yield async_client, backend
+    async with open_client(kind, base_url, max_retries=0) as client:
+        yield client, backend
 
 
 def number(i: int) -> dict[str, Any]:

@@ -143,48 +143,6 @@ async def test_import_reads_a_camel_case_answer_and_ignores_unknown_keys(
     assert number.created_at == datetime(2025, 1, 15, 10, 45, tzinfo=timezone.utc)
 
 
-@pytest.mark.parametrize(
-    "outcome",
-    [
-        httpx.Response(503, json={"error": {"code": "unavailable", "message": "m"}}),
-        httpx.Response(500, json={"error": {"code": "internal", "message": "m"}}),
-        httpx.ReadTimeout("read timed out"),
-        httpx.RemoteProtocolError("Server disconnected without sending a response."),
-    ],
-    ids=["503", "500", "read-timeout", "disconnected"],
-)
-async def test_an_import_that_may_have_landed_is_not_sent_twice(
-    client: AnyClient,
-    api: respx.MockRouter,
-    sleeps: list[float],
-    outcome: httpx.Response | Exception,
-) -> None:
-    # A second import would answer number_already_imported for the first one's success.
-    route = api.post(PATH).mock(side_effect=[outcome, httpx.Response(201, json=IMPORTED)])
-    with pytest.raises(nixflex.NixflexError):
-        await import_number(client)
-    assert route.call_count == 1
-    assert sleeps == []
-
-
-@pytest.mark.parametrize(
-    "first",
-    [httpx.Response(429, headers={"Retry-After": "1"}), httpx.ConnectError("refused")],
-    ids=["429", "connect-error"],
-)
-async def test_an_import_that_cannot_have_landed_is_retried(
-    client: AnyClient, api: respx.MockRouter, sleeps: list[float], first: httpx.Response | Exception
-) -> None:
-    route = api.post(PATH).mock(
-        side_effect=[first, httpx.Response(201, json={"phone_number": IMPORTED})]
-    )
-    number = await import_number(client)
-    assert number.phone_number == NUMBER
-    assert route.call_count == 2
-    assert len(sleeps) == 1
-    assert sent_json(route.calls[0].request) == sent_json(route.calls[1].request)
-
-
 # --- list ----------------------------------------------------------------------------------------
 
 NEWEST_FIRST = [

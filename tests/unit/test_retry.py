@@ -1,4 +1,9 @@
-"""The retry policy, as a pure function and as the clients apply it."""
+"""The retry policy as a pure function: what is retried, after how long, and what never is.
+
+How the clients apply it over real sockets is in `tests/reliability/test_faults.py`; the two
+rules only a client can show without a server that misbehaves for real (a 429 pausing the copies,
+a lost delete answer) are in `tests/resources/test_retries.py`.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,8 @@ import email.utils
 
 import httpx
 import pytest
-import respx
 
-import nixflex
 from nixflex._retry import MAX_RETRY_AFTER, backoff, retry_after, retry_delay
-from tests.support import TWILIO_SID, TWILIO_TOKEN, AnyClient, run
-
-pytestmark = pytest.mark.anyio
 
 NOW = 1_800_000_000.0
 
@@ -130,167 +130,3 @@ def test_retry_after_replaces_the_backoff_up_to_the_cap() -> None:
     assert delay(httpx.Response(503, headers={"Retry-After": "61"})) is None
     date = email.utils.formatdate(NOW + 30, usegmt=True)
     assert delay(httpx.Response(503, headers={"Retry-After": date})) == 30.0
-
-
-# --- the policy as the clients apply it ----------------------------------------------------------
-
-
-async def test_a_get_is_retried_until_it_succeeds(
-    client: AnyClient, api: respx.MockRouter, sleeps: list[float]
-) -> None:
-    route = api.get("/v1/phone-numbers").mock(
-        side_effect=[httpx.Response(503), httpx.Response(502), httpx.Response(200, json=[])]
-    )
-    assert await run(client.phone_numbers.list()) == []
-    assert route.call_count == 3
-    assert len(sleeps) == 2
-    assert 0.375 <= sleeps[0] <= 0.5
-    assert 0.75 <= sleeps[1] <= 1.0
-
-
-async def test_retries_stop_at_max_retries_and_raise_the_last_error(
-    client: AnyClient, api: respx.MockRouter, sleeps: list[float]
-) -> None:
-    route = api.delete("/v1/numbers/num_1").respond(503, json={"error": "busy", "message": "x"})
-    with pytest.raises(nixflex.InternalServerError) as caught:
-        await run(client.numbers.release("num_1"))
-    assert caught.value.code == "busy"
-    assert route.call_count == 3
-    assert len(sleeps) == 2
-
-
-@pytest.mark.parametrize(
-    "failure",
-    [
-        httpx.Response(500),
-        httpx.Response(502),
-        httpx.Response(503),
-        httpx.Response(504),
-        httpx.ReadTimeout("read"),
-        httpx.RemoteProtocolError("Server disconnected without sending a response."),
-    ],
-    ids=["500", "502", "503", "504", "read-timeout", "disconnected"],
-)
-async def test_an_import_that_may_have_landed_is_sent_once(
-    client: AnyClient,
-    api: respx.MockRouter,
-    sleeps: list[float],
-    failure: httpx.Response | Exception,
-) -> None:
-    route = api.post("/v1/phone-numbers").mock(side_effect=[failure])
-    with pytest.raises(nixflex.NixflexError):
-        await run(
-            client.phone_numbers.create(
-                phone_number="+447446466847",
-                twilio_sid=TWILIO_SID,
-                twilio_token=TWILIO_TOKEN,
-                agent_id="agent_1",
-            )
-        )
-    assert route.call_count == 1
-    assert sleeps == []
-
-
-async def test_a_post_is_retried_when_the_connection_was_refused_and_on_429(
-    client: AnyClient, api: respx.MockRouter, sleeps: list[float]
-) -> None:
-    number = {"id": "num_1", "phoneNumber": "+15550001111", "country": "US"}
-    route = api.post("/v1/numbers").mock(
-        side_effect=[
-            httpx.ConnectError("[Errno 111] Connection refused"),
-            httpx.Response(429, headers={"Retry-After": "2"}),
-            httpx.Response(201, json=number),
-        ]
-    )
-    created = await run(client.numbers.create(country="US"))
-    assert created.id == "num_1"
-    assert route.call_count == 3
-    assert sleeps[1] == pytest.approx(2.0, abs=0.05)
-    assert len(sleeps) == 2
-
-
-async def test_a_retry_after_beyond_the_cap_is_raised_at_once(
-    client: AnyClient, api: respx.MockRouter, sleeps: list[float]
-) -> None:
-    route = api.get("/v1/phone-numbers").respond(
-        429, headers={"Retry-After": "3600"}, json={"error": {"code": "rate_limited"}}
-    )
-    with pytest.raises(nixflex.RateLimitError) as caught:
-        await run(client.phone_numbers.list())
-    assert caught.value.retry_after == 3600.0
-    assert route.call_count == 1
-    assert sleeps == []
-
-
-async def test_max_retries_zero_sends_once(
-    client: AnyClient, api: respx.MockRouter, sleeps: list[float]
-) -> None:
-    route = api.get("/v1/phone-numbers").respond(503)
-    with pytest.raises(nixflex.InternalServerError):
-        await run(client.with_options(max_retries=0).phone_numbers.list())
-    assert route.call_count == 1
-
-
-async def test_a_429_pauses_every_call_of_the_client_and_its_copies(
-    client: AnyClient, api: respx.MockRouter, sleeps: list[float]
-) -> None:
-    api.get("/v1/phone-numbers").mock(
-        side_effect=[
-            httpx.Response(429, headers={"Retry-After": "30"}),
-            httpx.Response(200, json=[]),
-        ]
-    )
-    release = api.delete("/v1/numbers/num_1").respond(204)
-    await run(client.phone_numbers.list())
-    assert sleeps == [pytest.approx(30, abs=1)]
-    # The sleeps above were not real, so the pause still runs: a later call waits it out first,
-    # through a with_options copy too, before it sends anything.
-    await run(client.with_options(timeout=5).numbers.release("num_1"))
-    assert sleeps[1] == pytest.approx(30, abs=1)
-    assert release.call_count == 1
-
-
-@pytest.mark.parametrize(
-    ("first", "then_missing_is"),
-    [
-        (httpx.ReadTimeout("answer lost"), "success"),
-        (httpx.RemoteProtocolError("Server disconnected without sending a response."), "success"),
-        (httpx.Response(502), "success"),
-        (httpx.ConnectError("refused"), "error"),  # never sent: the number really is missing
-        (httpx.Response(429), "error"),  # turned away: nothing was done
-    ],
-)
-async def test_a_delete_whose_answer_was_lost_and_then_finds_nothing_succeeded(
-    client: AnyClient,
-    api: respx.MockRouter,
-    sleeps: list[float],
-    first: httpx.Response | Exception,
-    then_missing_is: str,
-) -> None:
-    missing = httpx.Response(404, json={"error": {"code": "number_not_found", "message": "gone"}})
-    delete = api.delete("/v1/phone-numbers/%2B15550001111").mock(side_effect=[first, missing])
-    release = api.delete("/v1/numbers/num_1").mock(side_effect=[first, missing])
-
-    async def delete_number() -> None:
-        await run(client.phone_numbers.delete("+15550001111"))
-
-    async def release_number() -> None:
-        await run(client.numbers.release("num_1"))
-
-    for deleting in (delete_number, release_number):
-        if then_missing_is == "success":
-            await deleting()
-        else:
-            with pytest.raises(nixflex.NumberNotFoundError):
-                await deleting()
-    assert (delete.call_count, release.call_count) == (2, 2)
-
-
-async def test_a_delete_of_a_missing_number_fails_when_nothing_was_retried(
-    client: AnyClient, api: respx.MockRouter
-) -> None:
-    api.delete("/v1/phone-numbers/%2B15550001111").respond(
-        404, json={"error": {"code": "number_not_found", "message": "gone"}}
-    )
-    with pytest.raises(nixflex.NumberNotFoundError):
-        await run(client.phone_numbers.delete("+15550001111"))
