@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import subprocess
-import sys
 from functools import cached_property
 
 import pytest
@@ -73,18 +71,6 @@ def test_sync_and_async_have_the_same_surface(sync: type, async_: type) -> None:
         assert [(p.name, p.kind, p.default) for p in sync_params] == [
             (p.name, p.kind, p.default) for p in async_params
         ], f"{sync.__name__}.{name}"
-
-
-def test_import_is_light() -> None:
-    code = (
-        "import sys, nixflex; "
-        "print(sorted(m for m in ('cattrs', 'nixflex.testing', 'nixflex._convert') "
-        "if m in sys.modules))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "[]"
 
 
 def test_the_version_is_in_the_user_agent() -> None:
