@@ -1,9 +1,9 @@
 """Every call of the API as the reliability tests drive it, with the answer that makes it succeed.
 
-The `test_reliability_*` modules run the same faults and malformed answers against each of these
-calls, on both clients, over the loopback server (`tests/loopback.py`). Each `Endpoint` knows
-its method, the raw path the server sees, a documented success answer and what the call then
-returns, so a test can say "this call, answered so, ends so" without a table of its own.
+The `tests/reliability/test_*` modules run the same faults and malformed answers against each of
+these calls, on both clients, over the loopback server (`tests/loopback.py`). Each `Endpoint`
+knows its method, the raw path the server sees, a documented success answer and what the call
+then returns, so a test can say "this call, answered so, ends so" without a table of its own.
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ BROKEN_HTTP: dict[str, Reply] = {
         b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 7\r\n\r\nnotgzip"
     ),
 }
-# A stall mid-body is a timeout: see test_reliability_faults.py.
+# A stall mid-body is a timeout: see tests/reliability/test_faults.py.
 
 
 @pytest.mark.parametrize("answer", BROKEN_HTTP)

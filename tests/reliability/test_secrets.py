@@ -64,7 +64,7 @@ def held_by_frames(error: BaseException) -> str:
 
     The resource methods' and `Client.__init__`'s frames are left out: they hold the caller's
     own arguments (the token it passed). httpx's and httpcore's frames hold the request,
-    Authorization header and all, out of nixflex's hands (as `test_errors.py` says).
+    Authorization header and all, out of nixflex's hands (as `tests/resources/test_errors.py` says).
     """
     parts = []
     for frame, _ in traceback.walk_tb(error.__traceback__):
