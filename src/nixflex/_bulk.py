@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from typing import Any, Generic, TypeAlias, TypeVar
+from typing import Any, ClassVar, Generic, TypeAlias, TypeVar
 
 import attrs
 
@@ -33,14 +33,24 @@ T = TypeVar("T")
 class ImportRequest:
     """One number for `phone_numbers.import_many`: what `phone_numbers.create` takes.
 
-    The Twilio token is left out of the repr, so a result or a log of requests never shows it.
+    The Twilio token is left out of the repr, so a result or a log of requests never shows it,
+    and out of a pickle: an unpickled request (a `BulkResult` sent through Celery, say) has
+    `twilio_token == REDACTED`; give it the token again to send it,
+    `attrs.evolve(request, twilio_token=token)`.
     """
+
+    REDACTED: ClassVar[str] = "<redacted>"
 
     phone_number: str
     twilio_sid: str
     twilio_token: str = attrs.field(repr=False)
     agent_id: str
     custom_prompt: str | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        fields = attrs.asdict(self)
+        fields["twilio_token"] = self.REDACTED
+        return (_import_request, (fields,))
 
     @classmethod
     def from_input(cls, item: ImportRequest | Mapping[str, Any], index: int) -> ImportRequest:
@@ -87,6 +97,10 @@ class BulkItem(Generic[I, T]):
     def ok(self) -> bool:
         """Whether the item succeeded."""
         return self.error is None
+
+
+def _import_request(fields: dict[str, Any]) -> ImportRequest:
+    return ImportRequest(**fields)
 
 
 class BulkError(ExceptionGroup[NixflexError], NixflexError):

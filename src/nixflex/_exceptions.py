@@ -22,11 +22,16 @@ back to its status's class (`.code` is still set), and an unknown status to `API
 Catch the narrowest class you can act on: `except nixflex.NumberAlreadyImportedError` to skip a
 number that is already attached, `except nixflex.RateLimitError` to slow down, `except
 nixflex.APIConnectionError` to try again later.
+
+Every error pickles (a Celery result, a `ProcessPoolExecutor` worker) to the same class with the
+same public attributes, and without the httpx objects: the request and the response hold the key
+in their headers and the Twilio token in their body, so `.request` and `.response` are `None` on
+an unpickled error, and the chained httpx error (`__cause__`) is not carried either.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import httpx
@@ -59,8 +64,27 @@ __all__ = [
 ]
 
 
+# Never pickled: they hold the key (headers) and any token sent (the request's body).
+_NOT_PICKLED = frozenset({"request", "response"})
+
+
 class NixflexError(Exception):
     """The base of every error nixflex raises: `except nixflex.NixflexError` catches them all."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from plain values, not by calling the class (whose keyword-only arguments
+        # pickle's default cannot pass): the same class, its message and public attributes.
+        state = {key: value for key, value in vars(self).items() if key not in _NOT_PICKLED}
+        return (_rebuild, (type(self), self.args, state))
+
+
+def _rebuild(cls: type[NixflexError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls, *args)  # an exception group needs its arguments here already
+    error.args = args
+    for name in _NOT_PICKLED:
+        state.setdefault(name, None)
+    error.__dict__.update(state)
+    return error
 
 
 class APIConnectionError(NixflexError):
@@ -69,7 +93,8 @@ class APIConnectionError(NixflexError):
     Raised after the retries `max_retries` allows, or at once for a `POST` (an import, a
     purchase) that may have reached the API: it may have been processed, so look (list your
     numbers) before you send it again. `request` is the `httpx.Request` that failed
-    (its headers hold your key: do not log it); the httpx error is chained as `__cause__`.
+    (its headers hold your key: do not log it; `None` on an unpickled error); the httpx error is
+    chained as `__cause__`.
     """
 
     def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
@@ -86,13 +111,14 @@ class APIResponseValidationError(NixflexError):
     """The API answered with success, but its body is not what the API documents.
 
     A body that is not JSON (a proxy's page, a truncated answer) or JSON of the wrong shape.
-    `response` is the `httpx.Response`; `status_code` and `request_id` are copied from it.
+    `response` is the `httpx.Response` (`None` on an unpickled error); `status_code` and
+    `request_id` are copied from it.
     """
 
     def __init__(self, message: str, *, response: httpx.Response, body: object = None) -> None:
         super().__init__(message)
         self.message = message
-        self.response = response
+        self.response: httpx.Response | None = response
         self.body = body
         self.status_code = response.status_code
         self.request_id: str | None = response.headers.get("x-request-id")
@@ -111,7 +137,7 @@ class APIStatusError(NixflexError):
         message: the API's human message (secrets you sent are masked).
         request_id: the `x-request-id` header; quote it when you contact support.
         retry_after: seconds the API asked you to wait (`Retry-After`), or `None`.
-        response: the `httpx.Response`.
+        response: the `httpx.Response`; `None` on an error that was pickled and unpickled.
         body: the decoded JSON body (secrets masked), or the text of a non-JSON body.
     """
 
@@ -126,7 +152,7 @@ class APIStatusError(NixflexError):
     ) -> None:
         super().__init__(message)
         self.message = message
-        self.response = response
+        self.response: httpx.Response | None = response
         self.body = body
         self.code = code
         self.retry_after = retry_after

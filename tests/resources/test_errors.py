@@ -55,6 +55,7 @@ async def test_the_three_error_shapes_give_the_same_exception(
         "req_123",
     )
     assert error.body == body
+    assert error.response is not None
     assert error.response.status_code == 409
     assert (
         str(error) == "[409 number_already_imported] Number already attached (request_id=req_123)"
