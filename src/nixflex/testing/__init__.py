@@ -112,7 +112,7 @@ Choices where the docs are silent:
   repeat a value from the request.
 - `FakeNixflex.requests` keeps the key id of the `Authorization` header but never the secret
   (`Bearer key_…:<redacted>`), and replaces a Twilio token in a body with `"<redacted>"`.
-- `fake.client()` hands the SDK an `httpx.Client` of its own over `transport()`, which
+- `fake.client()` gives the SDK client a connection pool of its own over `transport()`, which
   closing the SDK client (or leaving its `with` block) closes too.
 """
 

@@ -1,30 +1,28 @@
 """`FakeNixflex`: the emulator's public face (seeding, views, faults, the ways in).
 
-Every request, whichever way it came in, goes through `FakeNixflex._exchange`: draw faults, pause,
-then answer under the lock with `_routes.handle_api`, then record it. The pauses are yielded rather
-than slept so that the sync transport, the async transport and the threaded server can each wait
-in their own way, and so that no one ever sleeps while holding the lock.
+It owns the state, the pending faults and the lock that guards both. Every request, whichever
+way it came in, is answered by its `_pipeline.Pipeline`, the handler the transport and the server
+are built from.
 """
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._faults import (
     Fault,
     FaultQueue,
-    Plan,
     RoutePattern,
     check_count,
     check_seconds,
     check_status,
     retry_after_header,
 )
+from ._pipeline import Pipeline
 from ._records import (
     Account,
     ImportedNumber,
@@ -34,9 +32,9 @@ from ._records import (
     TwilioAccount,
     TwilioWebhooks,
 )
-from ._routes import check_agent, country_value, handle_api, import_number
+from ._routes import check_agent, country_value, import_number
 from ._state import E164, State, newest_first_imported, newest_first_messages
-from ._wire import ApiError, Outcome, WireRequest, WireResponse, truncate_to_millis
+from ._wire import ApiError, truncate_to_millis
 
 if TYPE_CHECKING:
     import httpx
@@ -44,32 +42,6 @@ if TYPE_CHECKING:
     from nixflex import AsyncClient, Client
 
     from ._server import FakeServer
-
-SdkClient = TypeVar("SdkClient", "Client", "AsyncClient")
-
-REDACTED = "<redacted>"
-_TOKEN_FIELDS = ("twilio_token", "twilioToken")
-
-
-class Exchange:
-    """One request on its way through the emulator: iterate it for the pauses, then read `outcome`.
-
-    Whoever drives it sleeps for each yielded number of seconds (or less, if its own client
-    would have given up by then) and then sends `outcome`: a response, or a dropped connection.
-    """
-
-    def __init__(self, steps: Generator[float, None, Outcome]) -> None:
-        self._steps = steps
-        self._outcome: Outcome | None = None
-
-    def __iter__(self) -> Iterator[float]:
-        self._outcome = yield from self._steps
-
-    @property
-    def outcome(self) -> Outcome:
-        if self._outcome is None:
-            raise RuntimeError("iterate the exchange to the end before reading its outcome")
-        return self._outcome
 
 
 class FakeNixflex:
@@ -105,11 +77,16 @@ class FakeNixflex:
         clock: Callable[[], datetime] | None = None,
         record_requests: bool = True,
     ) -> None:
-        self._record_requests = record_requests
         self._lock = threading.Lock()
         self._state = State(seed=seed, clock=clock)
         self._faults = FaultQueue()
-        self._latency = check_seconds(latency, "latency")
+        self._pipeline = Pipeline(
+            self._state,
+            self._lock,
+            self._faults,
+            latency=latency,
+            record_requests=record_requests,
+        )
 
     def __repr__(self) -> str:
         with self._lock:
@@ -123,11 +100,11 @@ class FakeNixflex:
     @property
     def latency(self) -> float:
         """Seconds added to every request."""
-        return self._latency
+        return self._pipeline.latency
 
     @latency.setter
     def latency(self, seconds: float) -> None:
-        self._latency = check_seconds(seconds, "latency")
+        self._pipeline.latency = seconds
 
     # -- seeding -----------------------------------------------------------------------------
 
@@ -477,51 +454,30 @@ class FakeNixflex:
         """
         from ._transport import FakeTransport
 
-        return FakeTransport(self)
+        return FakeTransport(self._pipeline)
 
     def client(self, account: Account | str | None = None, **kwargs: Any) -> Client:
         """A `nixflex.Client` using `account`'s key, talking to this emulator in memory.
 
-        Closing it (or leaving its `with` block) closes the httpx client made for it.
+        Closing it (or leaving its `with` block) closes the connection pool made for it.
 
         Args:
             account: Whose key to send; may be omitted when there is exactly one account.
             **kwargs: More `nixflex.Client` arguments (`max_retries=`, `timeout=`...).
         """
-        import httpx
-
         import nixflex
 
-        return self._sdk_client(nixflex.Client, httpx.Client, account, kwargs)
+        return nixflex.Client._on_transport(
+            self.transport(), api_key=self._api_key_for(account), base_url=self.base_url, **kwargs
+        )
 
     def async_client(self, account: Account | str | None = None, **kwargs: Any) -> AsyncClient:
         """A `nixflex.AsyncClient` using `account`'s key, talking to this emulator in memory."""
-        import httpx
-
         import nixflex
 
-        return self._sdk_client(nixflex.AsyncClient, httpx.AsyncClient, account, kwargs)
-
-    def _sdk_client(
-        self,
-        sdk_class: type[SdkClient],
-        http_class: type[httpx.Client] | type[httpx.AsyncClient],
-        account: Account | str | None,
-        kwargs: dict[str, Any],
-    ) -> SdkClient:
-        from nixflex._client import DEFAULT_TIMEOUT
-
-        http_client = http_class(
-            transport=self.transport(), base_url=self.base_url, timeout=DEFAULT_TIMEOUT
+        return nixflex.AsyncClient._on_transport(
+            self.transport(), api_key=self._api_key_for(account), base_url=self.base_url, **kwargs
         )
-        client = sdk_class(
-            api_key=self._api_key_for(account),
-            base_url=self.base_url,
-            http_client=http_client,  # type: ignore[arg-type]
-            **kwargs,
-        )
-        client._owns_http = True  # the pool was made here for the client: closing it closes it
-        return client
 
     def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> FakeServer:
         """Start a loopback HTTP server for this emulator in a background thread.
@@ -531,7 +487,7 @@ class FakeNixflex:
         """
         from ._server import FakeServer
 
-        return FakeServer(self, host=host, port=port)
+        return FakeServer(self._pipeline, host=host, port=port)
 
     def _api_key_for(self, account: Account | str | None) -> str:
         with self._lock:
@@ -543,76 +499,6 @@ class FakeNixflex:
                     )
                 return next(iter(accounts.values())).api_key
             return accounts[self._state.account_id_of(account)].api_key
-
-    # -- the core ----------------------------------------------------------------------------
-
-    def _exchange(self, request: WireRequest) -> Exchange:
-        """Run one request through faults, pauses and the API; see `Exchange`."""
-        return Exchange(self._steps(request))
-
-    def _steps(self, request: WireRequest) -> Generator[float, None, Outcome]:
-        with self._lock:
-            plan = self._faults.take(request.method, request.segments)
-            request_id = self._state.request_id()
-        pause = self._latency + plan.pause_before
-        if pause > 0:
-            yield pause
-        with self._lock:
-            response = handle_api(self._state, request, request_id) if plan.processes else None
-            if plan.outcome is not None:
-                response = plan.outcome.response(request_id)
-            if self._record_requests:
-                self._state.requests.append(_record(request, response, plan, request_id))
-        if plan.pause_after > 0:
-            yield plan.pause_after
-        return Outcome(response)
-
-
-def _record(
-    request: WireRequest, response: WireResponse | None, plan: Plan, request_id: str
-) -> RecordedRequest:
-    headers = dict(request.headers)
-    key_id: str | None = None
-    if "authorization" in headers:
-        scheme, _, token = headers["authorization"].strip().partition(" ")
-        key_part, sep, _ = token.strip().partition(":")
-        key_id = key_part if sep and key_part else None
-        shown = f"{key_id}:{REDACTED}" if key_id else REDACTED
-        headers["authorization"] = f"{scheme} {shown}" if token else REDACTED
-    error_code = None
-    if response is not None and response.status >= 400:
-        payload = response.json()
-        if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
-            code = payload["error"].get("code")
-            error_code = code if isinstance(code, str) else None
-    return RecordedRequest(
-        method=request.method,
-        path=request.path,
-        raw_path=request.raw_path,
-        query=dict(request.query),
-        json=_redacted_json(request.body),
-        headers=headers,
-        key_id=key_id,
-        status=None if response is None else response.status,
-        error_code=error_code,
-        faults=plan.labels,
-        processed=plan.processes,
-        request_id=request_id,
-    )
-
-
-def _redacted_json(body: bytes) -> Any:
-    if not body.strip():
-        return None
-    try:
-        value = json.loads(body)
-    except ValueError:
-        return None
-    if isinstance(value, dict):
-        for name in _TOKEN_FIELDS:
-            if name in value:
-                value[name] = REDACTED
-    return value
 
 
 def _route(route: str | None) -> RoutePattern | None:

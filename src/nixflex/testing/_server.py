@@ -1,4 +1,4 @@
-"""The loopback way in: a standard-library HTTP/1.1 server answering from a `FakeNixflex`."""
+"""The loopback way in: a standard-library HTTP/1.1 server whose requests go to a `Handler`."""
 
 from __future__ import annotations
 
@@ -15,13 +15,8 @@ from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
-from ._wire import WireRequest, WireResponse, error_response
-
-if TYPE_CHECKING:
-    from ._fake import FakeNixflex
+from ._wire import Handler, WireRequest, WireResponse, error_response
 
 logger = logging.getLogger("nixflex.testing")
 
@@ -29,17 +24,17 @@ _MAX_LINE = 65536
 
 
 class FakeServer:
-    """A running loopback HTTP server for one `FakeNixflex` (started by `FakeNixflex.serve`).
+    """A running loopback HTTP server answered by `handler` (started by `FakeNixflex.serve`).
 
     Attributes:
         host: The address it listens on.
         port: The port it listens on (the real one when you asked for port 0).
     """
 
-    def __init__(self, fake: FakeNixflex, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, handler: Handler, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self._closing = threading.Event()
         server_class = _HTTPServer6 if ":" in host else _HTTPServer
-        self._httpd = server_class((host, port), fake, self._closing)
+        self._httpd = server_class((host, port), handler, self._closing)
         self.host = host
         self.port: int = self._httpd.server_address[1]
         self._wake_reader, self._wake_writer = socket.socketpair()
@@ -104,10 +99,8 @@ class _HTTPServer(ThreadingHTTPServer):
     # once; the kernel then resets some after the client sent its request (a lost POST).
     request_queue_size = 128
 
-    def __init__(
-        self, address: tuple[str, int], fake: FakeNixflex, closing: threading.Event
-    ) -> None:
-        self.fake = fake
+    def __init__(self, address: tuple[str, int], answer: Handler, closing: threading.Event) -> None:
+        self.answer = answer
         self.closing = closing
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
@@ -179,18 +172,14 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             self.send_error(400, "Bad request body framing")
             return
-        target = self.path
-        if not target.startswith("/"):  # absolute-form, as sent to a proxy
-            parts = urlsplit(target)
-            target = f"{parts.path or '/'}?{parts.query}" if parts.query else parts.path or "/"
-        request = WireRequest.from_target(self.command, target, self.headers.items(), body)
-        exchange = self.server.fake._exchange(request)
-        for pause in exchange:
-            if self.server.closing.wait(pause):
-                # Closing abandons a request still waiting out a delay: no answer, and if the
-                # delay came before processing, no effect.
-                self.close_connection = True
-                return
+        request = WireRequest.from_target(self.command, self.path, self.headers.items(), body)
+        with self.server.answer(request) as exchange:
+            for pause in exchange:
+                if self.server.closing.wait(pause):
+                    # Closing abandons a request still waiting out a delay: no answer, and if
+                    # the delay came before processing, no effect.
+                    self.close_connection = True
+                    return
         outcome = exchange.outcome
         if outcome.response is None:
             # Close without a byte of answer: the client sees the server disconnect.

@@ -1,51 +1,48 @@
-"""The in-memory way in: an `httpx.MockTransport` whose every request goes to a `FakeNixflex`."""
+"""The in-memory way in: an `httpx.MockTransport` whose every request goes to a `Handler`."""
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 import anyio
 import httpx
 
-from ._wire import Outcome, WireRequest
-
-if TYPE_CHECKING:
-    from ._fake import FakeNixflex
+from ._wire import Exchange, Handler, Outcome, WireRequest
 
 
 class FakeTransport(httpx.MockTransport):
-    """Serves sync and async httpx clients from one emulator; only the waiting differs."""
+    """Serves sync and async httpx clients from one handler; only the waiting differs."""
 
-    def __init__(self, fake: FakeNixflex) -> None:
+    def __init__(self, handler: Handler) -> None:
         super().__init__(self._handle)
-        self._fake = fake
+        self._answer = handler
 
     def _handle(self, request: httpx.Request) -> httpx.Response:
-        exchange = self._fake._exchange(_wire_request(request))
         clock = _ReadClock(request)
-        for pause in exchange:
-            time.sleep(clock.wait(pause))
+        with self._exchange(request) as exchange:
+            for pause in exchange:
+                time.sleep(clock.wait(pause))
         return clock.finish(exchange.outcome)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
-        exchange = self._fake._exchange(_wire_request(request))
         clock = _ReadClock(request)
-        for pause in exchange:
-            await anyio.sleep(clock.wait(pause))
+        with self._exchange(request) as exchange:
+            for pause in exchange:
+                await anyio.sleep(clock.wait(pause))
         return clock.finish(exchange.outcome)
 
-
-def _wire_request(request: httpx.Request) -> WireRequest:
-    target = request.url.raw_path.decode("ascii")
-    return WireRequest.from_target(
-        request.method, target, request.headers.multi_items(), request.content
-    )
+    def _exchange(self, request: httpx.Request) -> Exchange:
+        target = request.url.raw_path.decode("ascii")
+        return self._answer(
+            WireRequest.from_target(
+                request.method, target, request.headers.multi_items(), request.content
+            )
+        )
 
 
 class _ReadClock:
-    """Spends the client's read timeout on the emulator's pauses, as a real socket would."""
+    """Spends the client's read timeout on the handler's pauses, as a real socket would."""
 
     def __init__(self, request: httpx.Request) -> None:
         self._request = request

@@ -1,18 +1,21 @@
-"""What the emulator reads and writes: request/response descriptions, JSON errors, timestamps.
+"""What the emulator reads and writes: requests, responses, the handler between them, timestamps.
 
 Both ways in (the httpx transport and the loopback HTTP server) turn what arrived into a
-`WireRequest`, and turn the `Outcome` back into their own kind of response. Nothing here does I/O.
+`WireRequest`, hand it to a `Handler`, wait out the pauses of the `Exchange` it gives, and turn
+its `Outcome` back into their own kind of response. They know nothing about who answers (that is
+`_pipeline.Pipeline`). Nothing here does I/O.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
-from urllib.parse import parse_qs, unquote
+from types import TracebackType
+from urllib.parse import parse_qs, unquote, urlsplit
 
 JSON_CONTENT_TYPE = "application/json"
 
@@ -35,8 +38,14 @@ class WireRequest:
         headers: Iterable[tuple[str, str]] = (),
         body: bytes = b"",
     ) -> WireRequest:
-        """Build a request from a request-target such as `/v1/numbers?limit=5`."""
+        """Build a request from a request-target such as `/v1/numbers?limit=5`.
+
+        The absolute form a proxy is sent (`http://host/v1/numbers?limit=5`) works too.
+        """
         target = target.partition("#")[0]
+        if not target.startswith("/"):
+            parts = urlsplit(target)
+            target = f"{parts.path or '/'}?{parts.query}" if parts.query else parts.path or "/"
         raw_path, _, query_string = target.partition("?")
         merged: dict[str, str] = {}
         for name, value in headers:
@@ -93,6 +102,43 @@ class Outcome:
     def dropped(self) -> bool:
         """True when the connection must be closed without an answer."""
         return self.response is None
+
+
+class Exchange:
+    """One request on its way through a handler: iterate it for the pauses, then read `outcome`.
+
+    Whoever drives it sleeps for each yielded number of seconds (or less, if its own client
+    would have given up by then) and then sends `outcome`: a response, or a dropped connection.
+    Drive it in a `with` block: one left early (a server closing mid-pause) is closed too.
+    """
+
+    def __init__(self, steps: Generator[float, None, Outcome]) -> None:
+        self._steps = steps
+        self._outcome: Outcome | None = None
+
+    def __iter__(self) -> Iterator[float]:
+        self._outcome = yield from self._steps
+
+    @property
+    def outcome(self) -> Outcome:
+        if self._outcome is None:
+            raise RuntimeError("iterate the exchange to the end before reading its outcome")
+        return self._outcome
+
+    def __enter__(self) -> Exchange:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._steps.close()
+
+
+Handler = Callable[[WireRequest], Exchange]
+"""What a way in is built from: a callable answering one request (see `Exchange`)."""
 
 
 def json_response(
