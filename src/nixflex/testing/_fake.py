@@ -33,7 +33,7 @@ from ._records import (
     TwilioWebhooks,
 )
 from ._routes import check_agent, country_value, import_number
-from ._state import E164, State, newest_first_imported, newest_first_messages
+from ._state import E164, State
 from ._wire import ApiError, truncate_to_millis
 
 if TYPE_CHECKING:
@@ -207,7 +207,7 @@ class FakeNixflex:
                 raise ValueError(f"agent_not_found: unknown agent {agent_id!r}")
             twilio = state.twilio_accounts[state.twilio_number_row(phone_number).account_sid]
             with _as_value_error():
-                row = import_number(
+                return import_number(
                     state,
                     state.agents[agent_id],
                     phone_number=phone_number,
@@ -217,7 +217,6 @@ class FakeNixflex:
                     custom_prompt=custom_prompt,
                     created_at=_stamp(created_at),
                 )
-            return state.imported_snapshot(row)
 
     def provision_number(
         self,
@@ -250,7 +249,7 @@ class FakeNixflex:
                     raise ValueError(f"{phone_number} is already in use")
             if number_id is not None and number_id in state.numbers:
                 raise ValueError(f"number id {number_id!r} is already taken")
-            row = state.insert_number(
+            return state.insert_number(
                 account_id,
                 country,
                 agent_id,
@@ -258,7 +257,6 @@ class FakeNixflex:
                 created_at=created_at,
                 number_id=number_id,
             )
-            return state.number_snapshot(row)
 
     def deliver_sms(
         self,
@@ -277,11 +275,10 @@ class FakeNixflex:
                 earlier generated timestamp.
         """
         with self._lock:
-            number = self._state.number_row(number_id)
-            if number.status == "released":
+            number = self._state.number(number_id)
+            if number.released:
                 raise ValueError(f"number {number_id} is released and receives no messages")
-            row = self._state.insert_message(number, from_, body, received_at)
-            return self._state.message_snapshot(number, row)
+            return self._state.insert_message(number, from_, body, received_at)
 
     # -- views -------------------------------------------------------------------------------
 
@@ -312,33 +309,18 @@ class FakeNixflex:
         """Imported numbers, newest first: of one account (or all), optionally of one agent."""
         with self._lock:
             account_id = None if account is None else self._state.account_id_of(account)
-            rows = [
-                row
-                for row in self._state.imported.values()
-                if (account_id is None or row.account_id == account_id)
-                and (agent_id is None or row.agent_id == agent_id)
-            ]
-            return [self._state.imported_snapshot(row) for row in newest_first_imported(rows)]
+            return self._state.imported_newest_first(account_id, agent_id)
 
     def numbers(self, account: Account | str | None = None) -> list[ProvisionedNumber]:
         """Provisioned numbers (released ones too), oldest first like `GET /v1/numbers`."""
         with self._lock:
             account_id = None if account is None else self._state.account_id_of(account)
-            rows = sorted(self._state.numbers.values(), key=lambda row: row.seq)
-            return [
-                self._state.number_snapshot(row)
-                for row in rows
-                if account_id is None or row.account_id == account_id
-            ]
+            return self._state.numbers_oldest_first(account_id)
 
     def messages(self, number_id: str) -> list[SmsMessage]:
         """A provisioned number's messages, newest first."""
         with self._lock:
-            number = self._state.number_row(number_id)
-            return [
-                self._state.message_snapshot(number, row)
-                for row in newest_first_messages(number.messages)
-            ]
+            return self._state.messages_newest_first(self._state.number(number_id).id)
 
     @property
     def requests(self) -> list[RecordedRequest]:

@@ -1,20 +1,39 @@
-"""Read-only snapshots of the emulator's state, handed to users for seeding and assertions.
+"""The emulator's records, handed to users for seeding and assertions.
 
-Every record is a frozen copy taken under the lock: later requests never change one you hold.
-Secrets (key secrets, Twilio tokens) are kept out of every `repr()`.
+Every record is frozen: a change replaces it in the state (`dataclasses.replace`), so later
+requests never change one you hold. Secrets (key secrets, Twilio tokens) are kept out of every
+`repr()`.
+
+`ImportedNumber`, `ProvisionedNumber` and `SmsMessage` are also the one declaration of their
+entity: the state keeps them as they are, and the API's JSON answer is their fields in order
+(`wire_items`), less those marked `NOT_ON_WIRE`, in the casing of their resource.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 #: Where an imported number's Twilio webhooks point once Nixflex has configured them.
 NIXFLEX_VOICE_URL = "https://api.nixflex.com/twilio/voice"
 NIXFLEX_SMS_URL = "https://api.nixflex.com/twilio/sms"
 NIXFLEX_STATUS_CALLBACK_URL = "https://api.nixflex.com/twilio/status"
+
+#: Field metadata for what the emulator knows of an entity but the API does not answer with.
+NOT_ON_WIRE: Mapping[str, bool] = MappingProxyType({"on_wire": False})
+
+
+def wire_items(record: DataclassInstance) -> Iterator[tuple[str, Any]]:
+    """(field name, value) of each field the API answers with, in declaration order."""
+    for item in fields(record):
+        if item.metadata.get("on_wire", True):
+            yield item.name, getattr(record, item.name)
 
 
 @dataclass(frozen=True)
@@ -83,13 +102,14 @@ class ImportedNumber:
 
     phone_number: str
     agent_id: str
-    account_id: str
-    twilio_sid: str
+    account_id: str = field(metadata=NOT_ON_WIRE)
+    twilio_sid: str = field(metadata=NOT_ON_WIRE)
     twilio_number_sid: str
+    # Keyword-only, so that they can stand where the API sends them while keeping their default.
+    inbound_enabled: bool = field(default=True, kw_only=True)
+    outbound_enabled: bool = field(default=True, kw_only=True)
     custom_prompt: str | None
     created_at: datetime
-    inbound_enabled: bool = True
-    outbound_enabled: bool = True
 
 
 @dataclass(frozen=True)
@@ -101,7 +121,7 @@ class ProvisionedNumber:
     country: str
     status: str
     agent_id: str | None
-    account_id: str
+    account_id: str = field(metadata=NOT_ON_WIRE)
     created_at: datetime
 
     @property
@@ -115,7 +135,7 @@ class SmsMessage:
     """An inbound SMS kept for a provisioned number."""
 
     id: str
-    number_id: str
+    number_id: str = field(metadata=NOT_ON_WIRE)
     from_: str
     to: str
     body: str

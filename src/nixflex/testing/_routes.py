@@ -12,25 +12,21 @@ import hmac
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from ._records import (
     NIXFLEX_SMS_URL,
     NIXFLEX_STATUS_CALLBACK_URL,
     NIXFLEX_VOICE_URL,
+    ImportedNumber,
+    ProvisionedNumber,
+    SmsMessage,
     TwilioWebhooks,
+    wire_items,
 )
-from ._state import (
-    E164,
-    TWILIO_SID,
-    ImportedRow,
-    MessageRow,
-    NumberRow,
-    State,
-    newest_first_imported,
-    newest_first_messages,
-)
+from ._state import E164, TWILIO_SID, State
 from ._wire import (
     ApiError,
     WireRequest,
@@ -41,6 +37,9 @@ from ._wire import (
     json_response,
     parse_timestamp,
 )
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 MAX_CUSTOM_PROMPT = 8000
 NIXFLEX_WEBHOOKS = TwilioWebhooks(NIXFLEX_VOICE_URL, NIXFLEX_SMS_URL, NIXFLEX_STATUS_CALLBACK_URL)
@@ -184,6 +183,23 @@ def _time_param(query: Mapping[str, str], name: str) -> datetime | None:
     return value
 
 
+class _Owned(Protocol):
+    @property
+    def account_id(self) -> str: ...
+
+
+OwnedT = TypeVar("OwnedT", bound=_Owned)
+
+
+def _owned(ctx: Context, records: Mapping[str, OwnedT], what: str) -> OwnedT:
+    """The record the path names, if it is the caller's account's."""
+    record = records.get(ctx.params[0])
+    # Another account's number answers exactly like a missing one: existence must not leak.
+    if record is None or record.account_id != ctx.account_id:
+        raise ApiError(404, "number_not_found", f"No such {what} in this account.")
+    return record
+
+
 def custom_prompt_value(value: object) -> str | None:
     """Validate a `custom_prompt`: null or "" clear it, at most 8000 characters."""
     if value is None or value == "":
@@ -202,37 +218,30 @@ def custom_prompt_value(value: object) -> str | None:
 # -- JSON shapes (as the docs show them) -----------------------------------------------------
 
 
-def imported_json(row: ImportedRow) -> JSONObject:
+def imported_json(number: ImportedNumber) -> JSONObject:
+    return _record_json(number, camel_case=False)
+
+
+def number_json(number: ProvisionedNumber) -> JSONObject:
+    return _record_json(number, camel_case=True)
+
+
+def message_json(message: SmsMessage) -> JSONObject:
+    return _record_json(message, camel_case=True)
+
+
+def _record_json(record: DataclassInstance, *, camel_case: bool) -> JSONObject:
     return {
-        "phone_number": row.phone_number,
-        "agent_id": row.agent_id,
-        "twilio_number_sid": row.twilio_number_sid,
-        "inbound_enabled": True,
-        "outbound_enabled": True,
-        "custom_prompt": row.custom_prompt,
-        "created_at": format_timestamp(row.created_at),
+        _camel(name) if camel_case else name: (
+            format_timestamp(value) if isinstance(value, datetime) else value
+        )
+        for name, value in wire_items(record)
     }
 
 
-def number_json(row: NumberRow) -> JSONObject:
-    return {
-        "id": row.id,
-        "phoneNumber": row.phone_number,
-        "country": row.country,
-        "status": row.status,
-        "agentId": row.agent_id,
-        "createdAt": format_timestamp(row.created_at),
-    }
-
-
-def message_json(row: MessageRow) -> JSONObject:
-    return {
-        "id": row.id,
-        "from_": row.from_,
-        "to": row.to,
-        "body": row.body,
-        "receivedAt": format_timestamp(row.received_at),
-    }
+def _camel(name: str) -> str:
+    # Only an underscore before a letter joins words: `from_` stays `from_` on the wire.
+    return re.sub(r"_([a-z])", lambda match: match[1].upper(), name)
 
 
 # -- /v1/phone-numbers -----------------------------------------------------------------------
@@ -280,7 +289,7 @@ def import_number(
     agent_id: str,
     custom_prompt: object,
     created_at: datetime | None = None,
-) -> ImportedRow:
+) -> ImportedNumber:
     """Run the documented import checks in order, then attach the number and take its webhooks."""
     if not E164.fullmatch(phone_number):
         raise ApiError(
@@ -320,7 +329,7 @@ def import_number(
     prompt = custom_prompt_value(custom_prompt)
     # Importing overwrites whatever webhooks the number had: calls now route to Nixflex.
     twilio_number.webhooks = NIXFLEX_WEBHOOKS
-    row = ImportedRow(
+    number = ImportedNumber(
         phone_number=phone_number,
         agent_id=agent_id,
         account_id=account_id,
@@ -328,29 +337,16 @@ def import_number(
         twilio_number_sid=twilio_number.sid,
         custom_prompt=prompt,
         created_at=created_at or state.now(),
-        seq=state.next_seq(),
     )
-    state.imported[phone_number] = row
-    return row
+    state.imported[phone_number] = number
+    return number
 
 
 def _list_phone_numbers(ctx: Context) -> WireResponse:
     agent_id = ctx.request.query.get("agent_id") or None
-    rows = [
-        row
-        for row in ctx.state.imported.values()
-        if row.account_id == ctx.account_id and (agent_id is None or row.agent_id == agent_id)
-    ]
-    payload = {"phone_numbers": [imported_json(row) for row in newest_first_imported(rows)]}
+    numbers = ctx.state.imported_newest_first(ctx.account_id, agent_id)
+    payload = {"phone_numbers": [imported_json(number) for number in numbers]}
     return json_response(200, payload, ctx.request_id)
-
-
-def _owned_import(ctx: Context) -> ImportedRow:
-    row = ctx.state.imported.get(ctx.params[0])
-    # Another account's number answers exactly like a missing one: existence must not leak.
-    if row is None or row.account_id != ctx.account_id:
-        raise ApiError(404, "number_not_found", "No such phone number in this account.")
-    return row
 
 
 def _update_phone_number(ctx: Context) -> WireResponse:
@@ -366,16 +362,16 @@ def _update_phone_number(ctx: Context) -> WireResponse:
             "custom_prompt is required (send null to clear it, not an empty body).",
         )
     prompt = custom_prompt_value(value)
-    row = _owned_import(ctx)
-    row.custom_prompt = prompt
-    return json_response(200, {"phone_number": imported_json(row)}, ctx.request_id)
+    number = replace(_owned(ctx, ctx.state.imported, "phone number"), custom_prompt=prompt)
+    ctx.state.imported[number.phone_number] = number
+    return json_response(200, {"phone_number": imported_json(number)}, ctx.request_id)
 
 
 def _delete_phone_number(ctx: Context) -> WireResponse:
-    row = _owned_import(ctx)
+    number = _owned(ctx, ctx.state.imported, "phone number")
     # The number stays in the Twilio account; only its webhooks stop pointing at Nixflex.
-    ctx.state.set_webhooks(row.phone_number, TwilioWebhooks())
-    del ctx.state.imported[row.phone_number]
+    ctx.state.set_webhooks(number.phone_number, TwilioWebhooks())
+    del ctx.state.imported[number.phone_number]
     return empty_response(204, ctx.request_id)
 
 
@@ -412,37 +408,27 @@ def _create_number(ctx: Context) -> WireResponse:
         if not isinstance(agent_id, str):
             raise ApiError(400, "invalid_field", "agentId must be a string or null.")
         check_agent(ctx.state, ctx.account_id, agent_id)
-    row = ctx.state.insert_number(ctx.account_id, country, agent_id)
-    return json_response(201, number_json(row), ctx.request_id)
+    number = ctx.state.insert_number(ctx.account_id, country, agent_id)
+    return json_response(201, number_json(number), ctx.request_id)
 
 
 def _list_numbers(ctx: Context) -> WireResponse:
     query = ctx.request.query
     limit = _int_param(query, "limit", default=20, low=1, high=100)
     offset = _int_param(query, "offset", default=0, low=0, high=None)
-    rows = sorted(
-        (row for row in ctx.state.numbers.values() if row.account_id == ctx.account_id),
-        key=lambda row: row.seq,
-    )
-    page = rows[offset : offset + limit]
+    numbers = ctx.state.numbers_oldest_first(ctx.account_id)
+    page = numbers[offset : offset + limit]
     payload = {
-        "data": [number_json(row) for row in page],
-        "hasMore": offset + len(page) < len(rows),
+        "data": [number_json(number) for number in page],
+        "hasMore": offset + len(page) < len(numbers),
     }
     return json_response(200, payload, ctx.request_id)
 
 
-def _owned_number(ctx: Context) -> NumberRow:
-    row = ctx.state.numbers.get(ctx.params[0])
-    if row is None or row.account_id != ctx.account_id:
-        raise ApiError(404, "number_not_found", "No such number in this account.")
-    return row
-
-
 def _release_number(ctx: Context) -> WireResponse:
-    row = _owned_number(ctx)
+    number = _owned(ctx, ctx.state.numbers, "number")
     # Idempotent, so a DELETE retried after a lost answer does not fail; messages are kept.
-    row.status = "released"
+    ctx.state.numbers[number.id] = replace(number, status="released")
     return empty_response(204, ctx.request_id)
 
 
@@ -451,16 +437,17 @@ def _list_messages(ctx: Context) -> WireResponse:
     limit = _int_param(query, "limit", default=50, low=1, high=200)
     before = _time_param(query, "before")
     after = _time_param(query, "after")
-    number = _owned_number(ctx)
-    rows = newest_first_messages(
-        [
-            row
-            for row in number.messages
-            if (before is None or row.received_at < before)
-            and (after is None or row.received_at > after)
-        ]
-    )
-    payload = {"data": [message_json(row) for row in rows[:limit]], "hasMore": len(rows) > limit}
+    number = _owned(ctx, ctx.state.numbers, "number")
+    messages = [
+        message
+        for message in ctx.state.messages_newest_first(number.id)
+        if (before is None or message.received_at < before)
+        and (after is None or message.received_at > after)
+    ]
+    payload = {
+        "data": [message_json(message) for message in messages[:limit]],
+        "hasMore": len(messages) > limit,
+    }
     return json_response(200, payload, ctx.request_id)
 
 

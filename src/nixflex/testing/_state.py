@@ -1,17 +1,19 @@
-"""The emulator's mutable state: plain rows in dicts, guarded by the lock that `FakeNixflex` holds.
+"""The emulator's mutable state, in dicts guarded by the lock that `FakeNixflex` holds.
 
-Nothing here validates API input (that is `_routes`); it stores, generates ids and timestamps,
-and makes the frozen snapshots of `_records`.
+Imported numbers, provisioned numbers and messages are kept as the frozen records of `_records`
+themselves, each dict in arrival order; a change replaces a record (`dataclasses.replace`). Twilio
+accounts and numbers are mutable rows, copied into a `TwilioAccount` when handed out. Nothing
+here validates API input (that is `_routes`); it stores, and generates ids and timestamps.
 """
 
 from __future__ import annotations
 
-import itertools
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import TypeVar
 
 from ._records import (
     Account,
@@ -29,6 +31,8 @@ TWILIO_SID = re.compile(r"AC[a-f0-9]{32}", re.ASCII)
 
 _ONE_MILLI = timedelta(milliseconds=1)
 
+R = TypeVar("R")
+
 
 @dataclass
 class TwilioNumberRow:
@@ -43,41 +47,6 @@ class TwilioAccountRow:
     sid: str
     token: str
     numbers: dict[str, TwilioNumberRow] = field(default_factory=dict)
-
-
-@dataclass
-class ImportedRow:
-    phone_number: str
-    agent_id: str
-    account_id: str
-    twilio_sid: str
-    twilio_number_sid: str
-    custom_prompt: str | None
-    created_at: datetime
-    seq: int
-
-
-@dataclass
-class MessageRow:
-    id: str
-    from_: str
-    to: str
-    body: str
-    received_at: datetime
-    seq: int
-
-
-@dataclass
-class NumberRow:
-    id: str
-    phone_number: str
-    country: str
-    status: str
-    agent_id: str | None
-    account_id: str
-    created_at: datetime
-    seq: int
-    messages: list[MessageRow] = field(default_factory=list)
 
 
 # Fictional ranges where they exist (NANP 555-01xx, Ofcom's drama numbers), so a generated
@@ -115,14 +84,14 @@ class State:
         self.rng = random.Random(seed)
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._last_stamp: datetime | None = None
-        self._seq = itertools.count(1)
         self.accounts: dict[str, Account] = {}
         self.api_keys: dict[str, str] = {}  # "KEY_ID:KEY_SECRET" -> account id
         self.agents: dict[str, str] = {}  # agent id -> account id
         self.twilio_accounts: dict[str, TwilioAccountRow] = {}
         self.twilio_numbers: dict[str, TwilioNumberRow] = {}  # a number sits in one account
-        self.imported: dict[str, ImportedRow] = {}  # phone number -> row
-        self.numbers: dict[str, NumberRow] = {}  # number id -> row
+        self.imported: dict[str, ImportedNumber] = {}  # phone number -> the number
+        self.numbers: dict[str, ProvisionedNumber] = {}  # number id -> the number
+        self.messages: dict[str, list[SmsMessage]] = {}  # number id -> its messages
         self._provisioned_phones: set[str] = set()
         self.requests: list[RecordedRequest] = []
 
@@ -130,9 +99,6 @@ class State:
 
     def hex_id(self, length: int) -> str:
         return f"{self.rng.getrandbits(4 * length):0{length}x}"
-
-    def next_seq(self) -> int:
-        return next(self._seq)
 
     def now(self) -> datetime:
         """A timestamp later than every earlier one, so newest-first order is never a tie."""
@@ -230,7 +196,7 @@ class State:
 
     # provisioned numbers, messages ------------------------------------------------------------
 
-    def number_row(self, number_id: str) -> NumberRow:
+    def number(self, number_id: str) -> ProvisionedNumber:
         try:
             return self.numbers[number_id]
         except KeyError:
@@ -274,8 +240,8 @@ class State:
         phone_number: str | None = None,
         created_at: datetime | None = None,
         number_id: str | None = None,
-    ) -> NumberRow:
-        row = NumberRow(
+    ) -> ProvisionedNumber:
+        number = ProvisionedNumber(
             id=number_id or f"num_{self.hex_id(16)}",
             phone_number=phone_number or self.generate_phone_number(country),
             country=country,
@@ -283,58 +249,56 @@ class State:
             agent_id=agent_id,
             account_id=account_id,
             created_at=truncate_to_millis(created_at) if created_at else self.now(),
-            seq=self.next_seq(),
         )
-        self.numbers[row.id] = row
-        self._provisioned_phones.add(row.phone_number)
-        return row
+        self.numbers[number.id] = number
+        self.messages[number.id] = []
+        self._provisioned_phones.add(number.phone_number)
+        return number
 
     def insert_message(
-        self, number: NumberRow, from_: str, body: str, received_at: datetime | None
-    ) -> MessageRow:
-        row = MessageRow(
+        self, number: ProvisionedNumber, from_: str, body: str, received_at: datetime | None
+    ) -> SmsMessage:
+        message = SmsMessage(
             id=f"msg_{self.hex_id(16)}",
+            number_id=number.id,
             from_=from_,
             to=number.phone_number,
             body=body,
             received_at=truncate_to_millis(received_at) if received_at else self.now(),
-            seq=self.next_seq(),
         )
-        number.messages.append(row)
-        return row
+        self.messages[number.id].append(message)
+        return message
 
     # snapshots ----------------------------------------------------------------------------
 
     def twilio_snapshot(self, row: TwilioAccountRow) -> TwilioAccount:
         return TwilioAccount(row.sid, row.token, tuple(row.numbers))
 
-    @staticmethod
-    def imported_snapshot(row: ImportedRow) -> ImportedNumber:
-        return ImportedNumber(
-            phone_number=row.phone_number,
-            agent_id=row.agent_id,
-            account_id=row.account_id,
-            twilio_sid=row.twilio_sid,
-            twilio_number_sid=row.twilio_number_sid,
-            custom_prompt=row.custom_prompt,
-            created_at=row.created_at,
-        )
+    # listings (what the API's lists and the views show) ---------------------------------------
 
-    @staticmethod
-    def number_snapshot(row: NumberRow) -> ProvisionedNumber:
-        return ProvisionedNumber(
-            id=row.id,
-            phone_number=row.phone_number,
-            country=row.country,
-            status=row.status,
-            agent_id=row.agent_id,
-            account_id=row.account_id,
-            created_at=row.created_at,
+    def imported_newest_first(
+        self, account_id: str | None = None, agent_id: str | None = None
+    ) -> list[ImportedNumber]:
+        """Imported numbers of one account (or all), optionally of one agent, newest first."""
+        numbers = (
+            number
+            for number in self.imported.values()
+            if (account_id is None or number.account_id == account_id)
+            and (agent_id is None or number.agent_id == agent_id)
         )
+        return _newest_first(numbers, lambda number: number.created_at)
 
-    @staticmethod
-    def message_snapshot(number: NumberRow, row: MessageRow) -> SmsMessage:
-        return SmsMessage(row.id, number.id, row.from_, row.to, row.body, row.received_at)
+    def numbers_oldest_first(self, account_id: str | None = None) -> list[ProvisionedNumber]:
+        """Provisioned numbers of one account (or all), released ones too, oldest first."""
+        return [
+            number
+            for number in self.numbers.values()
+            if account_id is None or number.account_id == account_id
+        ]
+
+    def messages_newest_first(self, number_id: str) -> list[SmsMessage]:
+        """A provisioned number's messages, newest first."""
+        return _newest_first(self.messages[number_id], lambda message: message.received_at)
 
     def set_webhooks(self, phone_number: str, webhooks: TwilioWebhooks) -> None:
         row = self.twilio_numbers.get(phone_number)
@@ -342,9 +306,7 @@ class State:
             row.webhooks = webhooks
 
 
-def newest_first_imported(rows: list[ImportedRow]) -> list[ImportedRow]:
-    return sorted(rows, key=lambda r: (r.created_at, r.seq), reverse=True)
-
-
-def newest_first_messages(rows: list[MessageRow]) -> list[MessageRow]:
-    return sorted(rows, key=lambda r: (r.received_at, r.seq), reverse=True)
+def _newest_first(records: Iterable[R], when: Callable[[R], datetime]) -> list[R]:
+    """`records`, given in arrival order, newest first by `when`; of a tie, the later arrival."""
+    arrivals = sorted(enumerate(records), key=lambda pair: (when(pair[1]), pair[0]), reverse=True)
+    return [record for _, record in arrivals]
