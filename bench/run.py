@@ -2,6 +2,8 @@
 
     python bench/run.py          # the full run (`make bench`), about 90 seconds
     python bench/run.py --smoke  # every benchmark with tiny counts, in seconds
+    python bench/run.py --only calls,decode --versus before=/tmp/nixflex-before
+                                 # also another checkout's nixflex, in the same rounds
 
 Prints one Markdown table: the machine and versions, then each figure as the median with the
 min-max over its rounds, the baseline it is compared with, the ratio and the target. Nothing here
@@ -20,6 +22,10 @@ asserts a time: a noisy machine gives noisy numbers, and the smoke run only keep
 - Paging memory: iterating 10,000 and 100,000 numbers at `limit=100`, each in a fresh process,
   peak traced memory (tracemalloc, from the first request on) and peak RSS.
 
+`--versus NAME=PATH` (repeatable) loads the nixflex package of another checkout (`PATH/src`)
+under a private name and adds it as one more side to the per-call and decoding benchmarks, in
+the same interleaved rounds, so a change is measured against the code before it in one run.
+
 The API is `bench/server.py`, started in its own process so its work lands on the other core.
 """
 
@@ -27,7 +33,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
+import importlib
+import importlib.util
 import json
 import os
 import platform
@@ -99,6 +108,31 @@ SMOKE = Sizes(
     paging_totals=(500, 5_000),
     paging_runs=1,
 )
+
+
+# --- other checkouts ----------------------------------------------------------------------------
+
+# Other checkouts' nixflex packages, by the name they are reported under (`--versus`).
+VERSUS: dict[str, Any] = {}
+
+
+def load_checkout(name: str, root: Path) -> Any:
+    """The nixflex package under `root/src`, imported as `nixflex_<name>` next to this one."""
+    package = root / "src" / "nixflex"
+    alias = f"nixflex_{name.replace('-', '_')}"
+    spec = importlib.util.spec_from_file_location(
+        alias, package / "__init__.py", submodule_search_locations=[str(package)]
+    )
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"--versus: no nixflex package under {package}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[alias] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _checkout_module(package: Any, name: str) -> Any:
+    return importlib.import_module(f"{package.__name__}.{name}")
 
 
 # --- figures -------------------------------------------------------------------------------------
@@ -270,15 +304,33 @@ def bench_calls(url: str, sizes: Sizes) -> tuple[list[Row], list[str]]:
             loads(get("/v1/phone-numbers").content)
         return (time.perf_counter() - started) / count
 
+    others = {
+        name: package.Client(api_key=API_KEY, base_url=url) for name, package in VERSUS.items()
+    }
+
+    def other(client: Any) -> Callable[[int], float]:
+        def run(count: int) -> float:
+            call = client.phone_numbers.list
+            started = time.perf_counter()
+            for _ in range(count):
+                call()
+            return (time.perf_counter() - started) / count
+
+        return run
+
+    sides: dict[str, Callable[[int], float]] = {"nixflex": sdk, "raw": hand_written}
+    sides.update({name: other(client) for name, client in others.items()})
     with ours, raw:
         same = json.loads(raw.get("/v1/phone-numbers").content)["phone_numbers"]
         assert len(ours.phone_numbers.list()) == len(same)
-        sdk(sizes.call_warmup)
-        hand_written(sizes.call_warmup)
+        for side in sides.values():
+            side(sizes.call_warmup)
         stats = _rounds(
-            {"nixflex": lambda: sdk(per_round), "raw": lambda: hand_written(per_round)},
+            {name: functools.partial(side, per_round) for name, side in sides.items()},
             sizes.call_rounds,
         )
+        for client in others.values():
+            client.close()
     after = server_stats(url)
     connections = after["connections"] - before["connections"] - 1  # the /stats call itself
     mine, base = stats["nixflex"], stats["raw"]
@@ -297,7 +349,20 @@ def bench_calls(url: str, sizes: Sizes) -> tuple[list[Row], list[str]]:
         f"(one keep-alive connection each); the SDK's overhead is "
         f"{(mine.median - base.median) * 1e6:.1f} µs per call."
     )
-    return [row], [note]
+    rows = [row]
+    for name in VERSUS:
+        theirs = stats[name]
+        rows.append(
+            Row(
+                f"Per call, {per_round * sizes.call_rounds:,} sequential calls (µs/call), {name}",
+                f"`phone_numbers.list()` ({name}) {theirs.show(scale=1e6)}",
+                f"`httpx.Client.get` + `json.loads` {base.show(scale=1e6)}",
+                f"{theirs.median / base.median:.2f}x",
+                "≤ 1.10x",
+                theirs.median / base.median <= 1.10,
+            )
+        )
+    return rows, [note]
 
 
 # --- decoding ------------------------------------------------------------------------------------
@@ -331,6 +396,12 @@ def bench_decode(sizes: Sizes) -> tuple[list[Row], list[str]]:
         assert len(validate_json(body).data) == len(validate_python(json.loads(body)).data) == count
         sides["pydantic json"] = timer(lambda: validate_json(body))
         sides["pydantic python"] = timer(lambda: validate_python(json.loads(body)))
+    for name, package in VERSUS.items():
+        other = _checkout_module(package, "_pagination").offset_call(
+            "/v1/numbers", _checkout_module(package, "models").Number, limit=count, offset=0
+        )
+        assert len(other.parse(response).items) == count
+        sides[name] = timer(functools.partial(other.parse, response))
     for run in sides.values():
         run()
     stats = _rounds(sides, sizes.decode_rounds)
@@ -357,10 +428,23 @@ def bench_decode(sizes: Sizes) -> tuple[list[Row], list[str]]:
                 ratio <= 1.00,
             )
         )
+    for name in VERSUS:
+        theirs, json_side = stats[name], stats["pydantic json"]
+        rows.append(
+            Row(
+                f"{what}, {name}",
+                f"`Number` page ({name}) {theirs.show(2, 1e3)}",
+                f"pydantic `TypeAdapter.validate_json(bytes)` {json_side.show(2, 1e3)}",
+                f"{theirs.median / json_side.median:.2f}x",
+                "≤ 1.00x",
+                theirs.median / json_side.median <= 1.00,
+            )
+        )
     times = ", ".join(
         f"{name} {stats[key].median / loads.median:.2f}x"
         for name, key in (
             ("nixflex", "nixflex"),
+            *((name, name) for name in VERSUS),
             ("pydantic `validate_json`", "pydantic json"),
             ("pydantic `validate_python`", "pydantic python"),
         )
@@ -611,6 +695,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--only", default=",".join(BENCHMARKS), help=f"comma-separated subset of {BENCHMARKS}"
     )
     parser.add_argument("--output", type=Path, help="also write the report to this file")
+    parser.add_argument(
+        "--versus",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="also measure the nixflex of the checkout at PATH (calls and decode), as NAME",
+    )
     parser.add_argument("--paging-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -621,6 +712,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = set(chosen) - set(BENCHMARKS)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    for spec in args.versus:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or not path:
+            parser.error(f"--versus takes NAME=PATH, got {spec!r}")
+        VERSUS[name] = load_checkout(name, Path(path))
     sizes = SMOKE if args.smoke else FULL
     lines = header(args.smoke)
     print("\n".join(lines), flush=True)

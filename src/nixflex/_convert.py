@@ -1,30 +1,40 @@
 """The one converter from decoded JSON to models (and back, for `to_dict`).
 
-It is private to nixflex (never cattrs' global converter) and built on first use, so
+It is a private `cattrs.Converter` (never cattrs' global one), built on first use so that
 `import nixflex` does not pay for importing cattrs. What it owns:
 
 - keys in snake_case or camelCase (`agent_id` / `agentId`), plus the aliases a field declares in
   `metadata={"aliases": (...)}` (a message's `from`), all land on the snake_case attribute;
 - keys it does not know are ignored, so a newer API never breaks an older SDK;
-- ISO 8601 timestamps (`Z` or an offset; a naive one is read as UTC) become aware `datetime`s;
-- a value of the wrong JSON type raises `TypeError`, a missing required key `KeyError`; the core
-  turns both into `APIResponseValidationError`.
+- ISO 8601 timestamps (`Z` or an offset; a naive one is read as UTC) become aware `datetime`s,
+  through one function, `_timestamp`, whose rules are `nixflex._time.parse`'s;
+- a value of the wrong JSON type raises `TypeError` (an `int` is a valid `float`, a `bool` is not
+  an `int`), a missing required key `KeyError` naming the field; the core turns both into
+  `APIResponseValidationError`.
 
-Models are decoded by a function generated once per class (the way attrs and cattrs generate
-their own): straight-line code that reads each field under its wire names, checks its JSON type
-and stores it in the frozen instance's slot. A list of models gets the same code inlined in a
-loop. The converter registers both as its hooks; `structure` calls them without the converter's
-dispatch once they exist. `bench/` measures the result against `json.loads` and pydantic (see
-docs/performance.md): a page of 1,000 numbers takes about twice as long as `json.loads` alone.
+Who does what. cattrs does the dispatch: `structure(data, cls)` finds a hook by type the first
+time, through the factories registered in `converter()`, and the unstructuring of `to_dict`
+(`cattrs.gen.make_dict_unstructure_fn`, one function per class). The decoding of an attrs class,
+and of a list of one, is not cattrs': this module generates it, once per class, the way cattrs'
+`make_dict_structure_fn` does but as straight-line code that reads each field under its wire
+names, checks its JSON type and writes the frozen instance's slot directly (no `__init__`); a
+list gets the same code inlined in its loop. cattrs' own functions were measured first and take
+about 1.7 times as long as these on a page of 1,000 numbers (docs/performance.md, "The decoder"):
+calling `__init__` with keywords and a hook per field costs more than the whole of pydantic's
+decoding. Once a generated hook exists, `structure` calls it without the converter's dispatch.
+
+The generated source is registered in `linecache` under `<nixflex generated ...>` (as cattrs does
+in `cattrs/gen/_lc.py`), so a traceback through a decoder shows the failing line, and
+`inspect.getsource` shows the whole function.
 """
 
 from __future__ import annotations
 
 import functools
-import sys
+import linecache
 import types
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, TypeVar, Union, get_args, get_origin
 
 import attrs
@@ -35,6 +45,7 @@ from ._time import parse as parse_datetime
 T = TypeVar("T")
 
 _MISSING = object()
+_fromisoformat = datetime.fromisoformat
 # Every hook generated here, by the type it decodes: `structure` calls it straight away.
 _HOOKS: dict[Any, Callable[[Any, Any], Any]] = {}
 _PRIMITIVES: dict[Any, tuple[type, ...]] = {
@@ -112,10 +123,29 @@ def _loop(body: list[str], indent: str) -> list[str]:
 def _compile(
     key: Any, name: str, lines: list[str], scope: dict[str, Any]
 ) -> Callable[[Any, Any], Any]:
-    exec(compile("\n".join(lines), f"<nixflex {name} {key!r}>", "exec"), scope)
+    source = "\n".join(lines) + "\n"
+    filename = _source_file(f"{name} {_type_name(key)}", source)
+    exec(compile(source, filename, "exec"), scope)
     hook: Callable[[Any, Any], Any] = scope[name]
     _HOOKS[key] = hook
     return hook
+
+
+def _type_name(type_: Any) -> str:
+    if isinstance(type_, type) and not get_args(type_):
+        return f"{type_.__module__}.{type_.__qualname__}"
+    return repr(type_)
+
+
+def _source_file(what: str, source: str) -> str:
+    """A unique file name for generated `source`, registered in `linecache` for tracebacks."""
+    entry = (len(source), None, source.splitlines(keepends=True))
+    count = 1
+    while True:
+        filename = f"<nixflex generated {what}{'' if count == 1 else f' ({count})'}>"
+        if linecache.cache.setdefault(filename, (*entry, filename)) == (*entry, filename):
+            return filename
+        count += 1
 
 
 def _model_body(
@@ -135,9 +165,7 @@ def _model_body(
         "_Mapping": Mapping,
         "_dict": dict,
         "_str": str,
-        "_utc": timezone.utc,
-        "_fromisoformat": datetime.fromisoformat,
-        "_parse_datetime": parse_datetime,
+        "_timestamp": _timestamp,
         "_wrong_type": _wrong_type,
     }
     lines = [
@@ -196,22 +224,7 @@ def _check_lines(
         guard = "v is not None and " if optional else ""
         return [f"if {guard}{test}:", f"    _wrong_type({name!r}, {inner.__name__!r}, v)"]
     if inner is datetime:
-        if sys.version_info >= (3, 11):
-            # `fromisoformat` reads `Z` from Python 3.11 on; what it refuses (a lowercase `z`,
-            # a value that is not a string) takes the long way, which raises the right error.
-            convert = [
-                "if type(v) is _str:",
-                "    try:",
-                "        v = _fromisoformat(v)",
-                "    except ValueError:",
-                "        v = _parse_datetime(v)",
-                "    if v.tzinfo is None:",
-                "        v = v.replace(tzinfo=_utc)",
-                "else:",
-                "    v = _parse_datetime(v)",
-            ]
-        else:  # pragma: no cover - Python 3.10
-            convert = ["v = _parse_datetime(v)"]
+        convert = ["v = _timestamp(v)"]
     else:
         scope[f"_hook_{name}"] = conv.structure
         scope[f"_type_{name}"] = inner
@@ -219,6 +232,23 @@ def _check_lines(
     if not optional:
         return convert
     return ["if v is not None:", *("    " + line for line in convert)]
+
+
+def _timestamp(value: object, _: object = None) -> datetime:
+    """An aware `datetime` from ISO 8601 text, by `nixflex._time.parse`'s rules.
+
+    `fromisoformat` alone reads what the API sends (`Z` from Python 3.11 on) and is taken when
+    it gives an aware `datetime`; anything it refuses or reads as naive goes to `parse`, which
+    owns the rules (naive means UTC, a lowercase `z`, odd fractions, the errors).
+    """
+    if type(value) is str:
+        try:
+            parsed = _fromisoformat(value)
+        except ValueError:
+            return parse_datetime(value)
+        if parsed.tzinfo is not None:
+            return parsed
+    return parse_datetime(value)
 
 
 def _wrong_type(what: str, expected: str, value: object) -> None:
@@ -229,7 +259,7 @@ def _wrong_type(what: str, expected: str, value: object) -> None:
 def converter() -> cattrs.Converter:
     """The SDK's converter, built once, on first use."""
     conv = cattrs.Converter(detailed_validation=False)
-    conv.register_structure_hook(datetime, lambda value, _: parse_datetime(value))
+    conv.register_structure_hook(datetime, _timestamp)
     conv.register_unstructure_hook(datetime, datetime.isoformat)
     conv.register_structure_hook_factory(attrs.has, lambda cls: _make_model_hook(cls, conv))
     conv.register_structure_hook_factory(_is_model_list, lambda cls: _make_list_hook(cls, conv))

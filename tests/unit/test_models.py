@@ -125,3 +125,101 @@ def test_models_are_frozen_and_hashable() -> None:
 def test_a_bool_field_refuses_a_string() -> None:
     with pytest.raises(TypeError, match="inbound_enabled"):
         structure({**SNAKE, "inbound_enabled": "yes"}, PhoneNumber)
+
+
+@attrs.frozen(kw_only=True)
+class _Reading:
+    """Every kind of field the converter knows, for the rules a model of the SDK does not use."""
+
+    sensor_id: str
+    count: int
+    ratio: float
+    ok: bool | None = None
+    note: str = "none"
+    tags: list[str] = attrs.field(factory=list)
+    taken_at: datetime | None = None
+
+
+def test_primitives_are_checked_by_their_json_type() -> None:
+    reading = structure({"sensorId": "s", "count": 3, "ratio": 2}, _Reading)
+    assert (reading.count, reading.ratio, reading.ok, reading.note, reading.tags) == (
+        3,
+        2,
+        None,
+        "none",
+        [],
+    )
+    with pytest.raises(TypeError, match="count: expected int, got bool"):
+        structure({"sensor_id": "s", "count": True, "ratio": 1.5}, _Reading)
+    with pytest.raises(TypeError, match="ratio: expected float, got str"):
+        structure({"sensor_id": "s", "count": 1, "ratio": "1.5"}, _Reading)
+    with pytest.raises(TypeError, match="sensor_id: expected str, got int"):
+        structure({"sensorId": 7, "count": 1, "ratio": 1.5}, _Reading)
+    with pytest.raises(TypeError, match="ok: expected bool"):
+        structure({"sensor_id": "s", "count": 1, "ratio": 1.5, "ok": 0}, _Reading)
+
+
+def test_a_missing_required_key_is_named_as_the_attribute_in_either_casing() -> None:
+    with pytest.raises(KeyError, match="sensor_id"):
+        structure({"count": 1, "ratio": 1.5}, _Reading)
+    with pytest.raises(KeyError, match="agent_id"):
+        structure({"phoneNumber": "+1"}, PhoneNumber)
+
+
+def test_a_null_is_none_for_an_optional_field_only() -> None:
+    reading = structure(
+        {"sensor_id": "s", "count": 1, "ratio": 1.5, "ok": None, "taken_at": None}, _Reading
+    )
+    assert reading.ok is None
+    assert reading.taken_at is None
+    with pytest.raises(TypeError, match="note: expected str, got NoneType"):
+        structure({"sensor_id": "s", "count": 1, "ratio": 1.5, "note": None}, _Reading)
+
+
+def test_nested_values_go_through_the_converter() -> None:
+    reading = structure(
+        {
+            "sensor_id": "s",
+            "count": 1,
+            "ratio": 1.5,
+            "tags": ["a"],
+            "takenAt": "2025-01-15T12:00:00",
+        },
+        _Reading,
+    )
+    assert reading.tags == ["a"]
+    assert reading.taken_at == datetime(2025, 1, 15, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("first", [SNAKE, CAMEL])
+def test_a_list_of_models_takes_either_casing_item_by_item(first: dict[str, object]) -> None:
+    assert structure([first, SNAKE, CAMEL], list[PhoneNumber]) == [EXPECTED] * 3
+    assert structure([], list[PhoneNumber]) == []
+    with pytest.raises(TypeError, match="expected a JSON object"):
+        structure([first, "+1"], list[PhoneNumber])
+
+
+def test_a_traceback_through_a_generated_decoder_shows_the_generated_line() -> None:
+    import inspect
+    import traceback
+
+    from nixflex._convert import converter
+
+    for data, cls, line in [
+        (
+            {"id": "m", "receivedAt": "2025-01-15T12:00:00Z", "body": 5},
+            Message,
+            "_wrong_type('body'",
+        ),
+        ({"id": "m"}, Message, "raise KeyError('received_at')"),
+        ([{"id": "m"}], list[Message], "raise KeyError('received_at')"),
+    ]:
+        with pytest.raises((TypeError, KeyError)) as caught:
+            structure(data, cls)
+        frames = traceback.extract_tb(caught.value.__traceback__)
+        generated = [frame for frame in frames if frame.filename.startswith("<nixflex generated")]
+        assert generated, [frame.filename for frame in frames]
+        assert line in (generated[-1].line or "")
+        assert "Message" in generated[-1].filename
+    hook = converter().get_structure_hook(Message)
+    assert inspect.getsource(hook).startswith("def structure(o, _):")
