@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from contextlib import closing
 
 import pytest
 
@@ -33,7 +34,7 @@ class Emulator:
 
 def test_a_request_without_faults_is_answered_without_a_pause() -> None:
     emulator = Emulator()
-    with emulator.send("GET", "/v1/numbers") as exchange:
+    with closing(emulator.send("GET", "/v1/numbers")) as exchange:
         assert list(exchange) == []
     response = exchange.outcome.response
     assert response is not None
@@ -43,7 +44,7 @@ def test_a_request_without_faults_is_answered_without_a_pause() -> None:
 def test_latency_and_a_delay_are_one_pause_before_processing_with_the_lock_free() -> None:
     emulator = Emulator(latency=0.5)
     emulator.faults.add(Fault("delay", 1, None, after_processing=False, seconds=2.0))
-    with emulator.send("POST", "/v1/numbers", {"country": "GB"}) as exchange:
+    with closing(emulator.send("POST", "/v1/numbers", {"country": "GB"})) as exchange:
         pauses = iter(exchange)
         assert next(pauses) == 2.5
         assert emulator.lock.acquire(blocking=False)  # nobody sleeps holding the lock
@@ -60,7 +61,7 @@ def test_latency_and_a_delay_are_one_pause_before_processing_with_the_lock_free(
 def test_a_delay_after_processing_pauses_once_the_work_is_done() -> None:
     emulator = Emulator()
     emulator.faults.add(Fault("delay", 1, None, after_processing=True, seconds=3.0))
-    with emulator.send("POST", "/v1/numbers") as exchange:
+    with closing(emulator.send("POST", "/v1/numbers")) as exchange:
         pauses = iter(exchange)
         assert next(pauses) == 3.0
         assert len(emulator.state.numbers) == 1
@@ -72,7 +73,7 @@ def test_a_delay_after_processing_pauses_once_the_work_is_done() -> None:
 def test_a_drop_gives_a_dropped_outcome_and_changes_nothing() -> None:
     emulator = Emulator()
     emulator.faults.add(Fault("drop", 1, None, after_processing=False))
-    with emulator.send("POST", "/v1/numbers") as exchange:
+    with closing(emulator.send("POST", "/v1/numbers")) as exchange:
         assert list(exchange) == []
     assert exchange.outcome.dropped
     assert emulator.state.numbers == {}
@@ -84,7 +85,7 @@ def test_a_drop_gives_a_dropped_outcome_and_changes_nothing() -> None:
 def test_the_recorded_request_keeps_no_secret() -> None:
     emulator = Emulator()
     body = {"phone_number": "+447700900123", "twilioToken": "tw_secret", "agent_id": "agent_x"}
-    with emulator.send("POST", "/v1/phone-numbers?dry=1", body) as exchange:
+    with closing(emulator.send("POST", "/v1/phone-numbers?dry=1", body)) as exchange:
         list(exchange)
     recorded = emulator.state.requests[-1]
     assert recorded.headers["authorization"] == "Bearer key_a:<redacted>"
@@ -98,7 +99,7 @@ def test_the_recorded_request_keeps_no_secret() -> None:
 
 def test_an_exchange_left_during_a_pause_is_closed_and_never_processed() -> None:
     emulator = Emulator(latency=1.0)
-    with emulator.send("POST", "/v1/numbers") as exchange:
+    with closing(emulator.send("POST", "/v1/numbers")) as exchange:
         for _ in exchange:
             break  # as the server does when it closes mid-pause
     with pytest.raises(RuntimeError, match="to the end"):

@@ -35,10 +35,11 @@ class Pipeline:
 
     Example:
         ```python
-        with pipeline(WireRequest.from_target("GET", "/v1/numbers")) as exchange:
+        request = WireRequest.from_target("GET", "/v1/numbers")
+        with contextlib.closing(pipeline(request)) as exchange:
             for pause in exchange:
                 time.sleep(pause)
-        exchange.outcome.response  # None: drop the connection
+        exchange.outcome.response  # a WireResponse, or None: close without answering
         ```
     """
 

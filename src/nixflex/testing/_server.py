@@ -173,7 +173,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(400, "Bad request body framing")
             return
         request = WireRequest.from_target(self.command, self.path, self.headers.items(), body)
-        with self.server.answer(request) as exchange:
+        with contextlib.closing(self.server.answer(request)) as exchange:
             for pause in exchange:
                 if self.server.closing.wait(pause):
                     # Closing abandons a request still waiting out a delay: no answer, and if

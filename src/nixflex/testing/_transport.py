@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import closing
 
 import anyio
 import httpx
@@ -19,7 +20,7 @@ class FakeTransport(httpx.MockTransport):
 
     def _handle(self, request: httpx.Request) -> httpx.Response:
         clock = _ReadClock(request)
-        with self._exchange(request) as exchange:
+        with closing(self._exchange(request)) as exchange:
             for pause in exchange:
                 time.sleep(clock.wait(pause))
         return clock.finish(exchange.outcome)
@@ -27,7 +28,7 @@ class FakeTransport(httpx.MockTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
         clock = _ReadClock(request)
-        with self._exchange(request) as exchange:
+        with closing(self._exchange(request)) as exchange:
             for pause in exchange:
                 await anyio.sleep(clock.wait(pause))
         return clock.finish(exchange.outcome)

@@ -14,7 +14,6 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
-from types import TracebackType
 from urllib.parse import parse_qs, unquote, urlsplit
 
 JSON_CONTENT_TYPE = "application/json"
@@ -109,7 +108,8 @@ class Exchange:
 
     Whoever drives it sleeps for each yielded number of seconds (or less, if its own client
     would have given up by then) and then sends `outcome`: a response, or a dropped connection.
-    Drive it in a `with` block: one left early (a server closing mid-pause) is closed too.
+    Drive it in `with contextlib.closing(exchange)`, so that one left early (a server closing
+    mid-pause) is closed too.
     """
 
     def __init__(self, steps: Generator[float, None, Outcome]) -> None:
@@ -125,15 +125,8 @@ class Exchange:
             raise RuntimeError("iterate the exchange to the end before reading its outcome")
         return self._outcome
 
-    def __enter__(self) -> Exchange:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
+        """Stop where it is: a request stopped during its first pause is never processed."""
         self._steps.close()
 
 
