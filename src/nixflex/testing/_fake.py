@@ -315,7 +315,7 @@ class FakeNixflex:
         """Provisioned numbers (released ones too), oldest first like `GET /v1/numbers`."""
         with self._lock:
             account_id = None if account is None else self._state.account_id_of(account)
-            return self._state.numbers_oldest_first(account_id)
+            return self._state.numbers_in_order(account_id)
 
     def messages(self, number_id: str) -> list[SmsMessage]:
         """A provisioned number's messages, newest first."""

@@ -1,9 +1,9 @@
 """The API itself: authentication, routing and one handler per documented endpoint.
 
 `handle_api` is the single place a request becomes a response; the httpx transport and the
-loopback server both end up here. Checks run in the order the API docs give, and every error
-message is written so that it never repeats a value from the request (a Twilio token or key
-secret sent in the wrong field must not come back in an error).
+loopback server both end up here, through `_pipeline.Pipeline`. Checks run in the order the API
+docs give, and every error message is written so that it never repeats a value from the request
+(a Twilio token or key secret sent in the wrong field must not come back in an error).
 """
 
 from __future__ import annotations
@@ -216,6 +216,8 @@ def custom_prompt_value(value: object) -> str | None:
 
 
 # -- JSON shapes (as the docs show them) -----------------------------------------------------
+# Each is its record's wire fields (`wire_items`): snake_case under /v1/phone-numbers, camelCase
+# under /v1/numbers, timestamps as RFC 3339.
 
 
 def imported_json(number: ImportedNumber) -> JSONObject:
@@ -416,7 +418,7 @@ def _list_numbers(ctx: Context) -> WireResponse:
     query = ctx.request.query
     limit = _int_param(query, "limit", default=20, low=1, high=100)
     offset = _int_param(query, "offset", default=0, low=0, high=None)
-    numbers = ctx.state.numbers_oldest_first(ctx.account_id)
+    numbers = ctx.state.numbers_in_order(ctx.account_id)
     page = numbers[offset : offset + limit]
     payload = {
         "data": [number_json(number) for number in page],

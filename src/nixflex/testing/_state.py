@@ -288,8 +288,9 @@ class State:
         )
         return _newest_first(numbers, lambda number: number.created_at)
 
-    def numbers_oldest_first(self, account_id: str | None = None) -> list[ProvisionedNumber]:
-        """Provisioned numbers of one account (or all), released ones too, oldest first."""
+    def numbers_in_order(self, account_id: str | None = None) -> list[ProvisionedNumber]:
+        """Provisioned numbers of one account (or all), released ones too, in the order they were
+        provisioned (the "oldest first" of `GET /v1/numbers`, whatever `created_at` says)."""
         return [
             number
             for number in self.numbers.values()
