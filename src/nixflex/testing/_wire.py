@@ -126,7 +126,7 @@ class Exchange:
         return self._outcome
 
     def close(self) -> None:
-        """Stop where it is: a request stopped during its first pause is never processed."""
+        """Stop where it is: stopped in a pause before processing, the request changes nothing."""
         self._steps.close()
 
 
