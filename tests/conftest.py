@@ -15,7 +15,10 @@ pytest_plugins = ["tests.loopback"]
 
 
 @pytest.fixture
-def anyio_backend() -> str:
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """asyncio, except for the async client's second run (`client_kind` "trio"): trio."""
+    if "client_kind" in request.fixturenames and request.getfixturevalue("client_kind") == "trio":
+        return "trio"
     return "asyncio"
 
 
@@ -41,7 +44,8 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 @pytest.fixture(params=KINDS)
 def client_kind(request: pytest.FixtureRequest) -> str:
-    """`"sync"`, then `"async"`: which client `open_client` makes in this run."""
+    """Which client `open_client` makes in this run: `"sync"` (`Client`), then `"async"`
+    (`AsyncClient` under asyncio), then `"trio"` (`AsyncClient` under trio)."""
     return str(request.param)
 
 

@@ -32,14 +32,15 @@ TWILIO_SID = "AC" + "0123456789abcdef" * 2
 TWILIO_TOKEN = "canary_TWILIO_TOKEN_5e6f7a8b"
 
 AnyClient = nixflex.Client | nixflex.AsyncClient
-KINDS = ("sync", "async")
+KINDS = ("sync", "async", "trio")
 
 
 @contextlib.asynccontextmanager
 async def open_client(
     kind: str, base_url: str = BASE_URL, **options: Any
 ) -> AsyncIterator[AnyClient]:
-    """A `Client` (`kind` "sync") or an `AsyncClient` ("async") on `base_url`, closed after.
+    """A `Client` (`kind` "sync") or an `AsyncClient` ("async", "trio") on `base_url`, closed
+    after (the test runs under trio for "trio": see the `anyio_backend` fixture).
 
     `options` are the clients' keyword arguments (`timeout=`, `max_retries=`, `http_client=`);
     the key is the canary `API_KEY` unless one of them says otherwise.
@@ -51,7 +52,7 @@ async def open_client(
             client = nixflex.Client(base_url=base_url, **options)
         with client:
             yield client
-    elif kind == "async":
+    elif kind in ("async", "trio"):
         with _one_ssl_context():
             async_client = nixflex.AsyncClient(base_url=base_url, **options)
         async with async_client:

@@ -3,7 +3,7 @@
 What both clients share is here: turning the input into calls (all checked before anything is
 sent), collecting outcomes into a `BulkResult`, and reporting progress. What differs is how
 the calls run at the same time: `run_threads` on a thread pool sharing the one `httpx.Client`,
-`run_tasks` on asyncio tasks under a semaphore sharing the one `httpx.AsyncClient`. A 429 pauses
+`run_tasks` on anyio tasks (asyncio or trio) sharing the one `httpx.AsyncClient`. A 429 pauses
 every call of the client (see `_core.Pause`), so a rate limit slows the whole batch down.
 """
 
@@ -19,9 +19,9 @@ from ._core import Call
 from ._exceptions import NixflexError
 
 if sys.version_info >= (3, 11):
-    from builtins import ExceptionGroup
+    from builtins import BaseExceptionGroup, ExceptionGroup
 else:  # pragma: no cover - Python 3.10
-    from exceptiongroup import ExceptionGroup
+    from exceptiongroup import BaseExceptionGroup, ExceptionGroup
 
 __all__ = ["BulkError", "BulkItem", "BulkResult", "ImportRequest", "Progress"]
 
@@ -252,26 +252,33 @@ async def run_tasks(
     progress: Progress,
     label: str,
 ) -> BulkResult[I, T]:
-    """Run `work` as tasks, at most `concurrency` in flight, sharing one async client."""
-    import asyncio
+    """Run `work` on `concurrency` tasks sharing one async client (asyncio or trio).
+
+    Each task takes the next item when it is done with one, so no more than `concurrency` calls
+    are in flight and no task waits on a semaphore.
+    """
+    import anyio
 
     collector = _Collector(work, progress, label)
-    slots = asyncio.Semaphore(concurrency)
+    queue = iter(enumerate(work))
 
-    async def attempt(index: int, call: Call[T]) -> tuple[int, T | None, NixflexError | None]:
-        async with slots:
+    async def worker() -> None:
+        for index, (_, call) in queue:
             try:
-                return index, await request(call), None
+                result, error = await request(call), None
             except NixflexError as exc:
-                return index, None, exc
+                result, error = None, exc
+            collector.add(index, result, error)
 
-    tasks = [asyncio.ensure_future(attempt(i, call)) for i, (_, call) in enumerate(work)]
     try:
-        for next_done in asyncio.as_completed(tasks):
-            collector.add(*await next_done)
+        async with anyio.create_task_group() as group:
+            for _ in range(min(concurrency, len(work))):
+                group.start_soon(worker)
+    except BaseExceptionGroup as group_error:
+        # Not an item's failure (those are kept) but a bug or an interrupt: raise it as such.
+        if len(group_error.exceptions) == 1:
+            raise group_error.exceptions[0] from None
+        raise
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
         collector.close()
     return collector.result()

@@ -4,12 +4,15 @@ Everything both clients share lives in `_BaseClient` (credentials, base URL, tim
 building a request) and in `_core` (retrying, logging, parsing). What differs is how a request is
 sent and how a retry waits: `Client._request` drives the `_core.exchange` flow with
 `httpx.Client.send` and `time.sleep`, `AsyncClient._request` with `httpx.AsyncClient.send` and
-`asyncio.sleep`; both close the flow whatever happens.
+`anyio.sleep` (asyncio or trio); both close the flow whatever happens. Which httpx client a call
+goes through (a fresh one after a fork, on another event loop, or after cancellations left
+the old one leaking) is `_pool.Pool`'s decision.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import os
 import sys
@@ -23,6 +26,7 @@ import httpx
 from . import _checks
 from ._core import Call, Flow, Hidden, Pause, Send, exchange
 from ._exceptions import NixflexError
+from ._pool import Lease, Pool
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -132,16 +136,24 @@ def _log_from_env() -> None:
     logger.setLevel(level)
 
 
-async def _async_sleep(seconds: float) -> None:
-    # asyncio is imported on the first retry, not by `import nixflex`: a sync user never pays
-    # for it (about 10 ms of start-up).
-    import asyncio
+async def _close_shielded(lease: Lease[httpx.AsyncClient]) -> None:
+    """Close a retired pool once its last call ended, even if that call was cancelled."""
+    import anyio
 
-    await asyncio.sleep(seconds)
+    with anyio.CancelScope(shield=True):
+        await lease.http.aclose()
+
+
+async def _async_sleep(seconds: float) -> None:
+    # anyio (httpx's own async layer) waits under asyncio and trio alike; imported here, on the
+    # first retry, so that `import nixflex` does not load it (nor asyncio) for sync users.
+    import anyio
+
+    await anyio.sleep(seconds)
 
 
 class _BaseClient(Generic[H]):
-    _http: H
+    _pool: Pool[H]
 
     def __init__(
         self,
@@ -164,18 +176,18 @@ class _BaseClient(Generic[H]):
         self.max_retries = _checks.whole_number(max_retries, "max_retries", 0)
         """How many times a failed call is tried again."""
         self._pause = Pause()
-        owns_http = http_client is None
-        self._http = self._new_pool() if http_client is None else http_client
+        if http_client is None:
+            self._pool = Pool(self._new_http(), self._new_http)
+        else:
+            self._pool = Pool(http_client, None)
         # Closing the client closes the pool it made; never one of yours, nor a copy's.
-        self._owns_http = owns_http
-        # A pool the client made sends the fixed headers itself; so do its `with_options` copies.
-        self._pool_has_fixed_headers = owns_http
+        self._closes_pool = http_client is None
         _log_from_env()
 
     _http_class: type[H]
 
     @classmethod
-    def _new_pool(
+    def _new_http(
         cls, transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None
     ) -> H:
         """A connection pool with the SDK's defaults: timeouts, fixed headers, no redirects."""
@@ -197,19 +209,23 @@ class _BaseClient(Generic[H]):
         as `Client(**options)` would be. `options` are the client's keyword arguments, less
         `http_client`.
         """
-        client = cls(**options, http_client=cls._new_pool(transport))
-        client._owns_http = client._pool_has_fixed_headers = True
+        make = functools.partial(cls._new_http, transport)
+        client = cls(**options, http_client=make())
+        client._pool = Pool(client._pool.current, make)
+        client._closes_pool = True
         return client
 
     def _flow(self, call: Call[T]) -> Flow[T]:
         """The life of `call` on this client, for the shell to drive (see `_core.exchange`)."""
-        if self._http.is_closed:
+        http = self._pool.current
+        if http.is_closed:
             raise NixflexError(f"this {type(self).__name__} is closed; make a new one")
         query = {key: value for key, value in call.query.items() if value is not None}
         headers = {"Authorization": self._authorization.reveal()}
-        if not self._pool_has_fixed_headers:
+        if not self._pool.owned:
+            # A pool the SDK made sends these itself (merging them costs httpx ~10 µs a call).
             headers.update(_FIXED_HEADERS)
-        request = self._http.build_request(
+        request = http.build_request(
             call.method,
             self.base_url + call.path,
             # `None` when empty: httpx re-parses and rebuilds the URL for any params, even `{}`.
@@ -254,7 +270,7 @@ class _BaseClient(Generic[H]):
         # Resources are cached per client; the clone must build its own, bound to itself.
         for name in [key for key, value in vars(clone).items() if hasattr(value, "_client")]:
             del clone.__dict__[name]
-        clone._owns_http = False
+        clone._closes_pool = False
         if timeout is not _UNSET:
             clone.timeout = _checks.timeout(timeout)
         if max_retries is not _UNSET:
@@ -264,7 +280,7 @@ class _BaseClient(Generic[H]):
     @property
     def is_closed(self) -> bool:
         """Whether the connection pool is closed."""
-        return self._http.is_closed
+        return self._pool.current.is_closed
 
     def __repr__(self) -> str:
         return (
@@ -275,6 +291,9 @@ class _BaseClient(Generic[H]):
 
 class Client(_BaseClient[httpx.Client]):
     """The Nixflex API client.
+
+    Make one per application and share it: it holds a connection pool, is safe to use from many
+    threads at once, and in a forked worker (gunicorn, Celery) opens connections of its own.
 
     Args:
         api_key: `"KEY_ID:KEY_SECRET"`; by default `NIXFLEX_API_KEY` (or `NIXFLEX_KEY_ID` and
@@ -345,12 +364,13 @@ class Client(_BaseClient[httpx.Client]):
         return Numbers(self)
 
     def _request(self, call: Call[T]) -> T:
+        http = self._pool.for_sync()
         flow = self._flow(call)
         try:
             step = next(flow)
             while True:
                 if isinstance(step, Send):
-                    step = flow.send(self._send(step.request))
+                    step = flow.send(self._send(http, step.request))
                 else:
                     self._sleep(step.seconds)
                     step = flow.send(None)
@@ -359,16 +379,17 @@ class Client(_BaseClient[httpx.Client]):
         finally:
             flow.close()
 
-    def _send(self, request: httpx.Request) -> httpx.Response | Exception:
+    @staticmethod
+    def _send(http: httpx.Client, request: httpx.Request) -> httpx.Response | Exception:
         try:
-            return self._http.send(request, auth=None, follow_redirects=False)
+            return http.send(request, auth=None, follow_redirects=False)
         except httpx.HTTPError as exc:
             return exc
 
     def close(self) -> None:
         """Close the connection pool (unless it is your own `http_client`). Safe to repeat."""
-        if self._owns_http:
-            self._http.close()
+        if self._closes_pool:
+            self._pool.for_sync().close()
 
     def __enter__(self) -> Self:
         return self
@@ -383,10 +404,11 @@ class Client(_BaseClient[httpx.Client]):
 
 
 class AsyncClient(_BaseClient[httpx.AsyncClient]):
-    """The Nixflex API client for asyncio: the surface of `Client`, every call awaited.
+    """The Nixflex API client for asyncio and trio: the surface of `Client`, every call awaited.
 
-    Make one per application and share it: it holds a connection pool. Use it from the event
-    loop it was first used on.
+    Make one per application and share it: it holds a connection pool. It runs under asyncio and
+    trio; used on another event loop than before (a second `asyncio.run()`), or in a forked
+    child, it opens connections of its own there.
 
     Args:
         api_key: `"KEY_ID:KEY_SECRET"`; by default `NIXFLEX_API_KEY` (or `NIXFLEX_KEY_ID` and
@@ -453,30 +475,45 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         return AsyncNumbers(self)
 
     async def _request(self, call: Call[T]) -> T:
+        lease = self._pool.lease_async()
         flow = self._flow(call)
         try:
             step = next(flow)
             while True:
                 if isinstance(step, Send):
-                    step = flow.send(await self._send(step.request))
+                    step = flow.send(await self._send(lease.http, step.request))
                 else:
                     await self._sleep(step.seconds)
                     step = flow.send(None)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
+        except BaseException as exc:
+            if not isinstance(exc, Exception):  # cancelled (asyncio, trio), not an error
+                self._pool.cancelled(lease)
+            raise
         finally:
             flow.close()
+            lease.in_flight -= 1
+            if lease.retired and lease.in_flight == 0:
+                await _close_shielded(lease)
 
-    async def _send(self, request: httpx.Request) -> httpx.Response | Exception:
+    @staticmethod
+    async def _send(http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response | Exception:
         try:
-            return await self._http.send(request, auth=None, follow_redirects=False)
+            return await http.send(request, auth=None, follow_redirects=False)
         except httpx.HTTPError as exc:
             return exc
 
     async def aclose(self) -> None:
-        """Close the connection pool (unless it is your own `http_client`). Safe to repeat."""
-        if self._owns_http:
-            await self._http.aclose()
+        """Close the connection pool (unless it is your own `http_client`). Safe to repeat.
+
+        Safe on another event loop than the calls ran on: the old loop's connections are
+        dropped, not closed from a loop they do not belong to.
+        """
+        if self._closes_pool:
+            lease = self._pool.lease_async()
+            lease.in_flight -= 1
+            await lease.http.aclose()
 
     async def __aenter__(self) -> Self:
         return self

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -53,13 +54,13 @@ def open_fds() -> int:
     return len(os.listdir("/proc/self/fd")) if ON_LINUX else -1
 
 
-async def settle(server: LoopbackServer, at_most: int = 0, timeout: float = 2.0) -> int:
+async def settle(server: LoopbackServer, at_most: int = 0, within: float = 2.0) -> int:
     """Wait (letting an event loop close its transports) until the client holds at most
     `at_most` connections to `server`; the number it holds then."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     # Polling: the count changes in the server's threads, which cannot set an asyncio.Event.
     while server.open_connections > at_most and time.monotonic() < deadline:  # noqa: ASYNC110
-        await asyncio.sleep(0.005)
+        await anyio.sleep(0.005)
     return server.open_connections
 
 

@@ -51,7 +51,20 @@ BROKEN_HTTP: dict[str, Reply] = {
 # A stall mid-body is a timeout: see tests/reliability/test_faults.py.
 
 
-@pytest.mark.parametrize("answer", BROKEN_HTTP)
+# httpx, failing to decode a body under trio, leaves its own stream generators to the garbage
+# collector, which trio reports as a ResourceWarning; nothing of the SDK's is left open.
+_HTTPX_GENERATORS = pytest.mark.filterwarnings(
+    "ignore:Exception ignored in. <async_generator object:pytest.PytestUnraisableExceptionWarning"
+)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(name, marks=_HTTPX_GENERATORS) if name == "bad-gzip" else name
+        for name in BROKEN_HTTP
+    ],
+)
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 async def test_an_answer_broken_at_the_http_level_is_a_connection_error(
     loopback: LoopbackServer, client_kind: str, sleeps: list[float], endpoint: str, answer: str

@@ -286,7 +286,7 @@ async def test_with_options_shares_the_pool_and_changes_only_what_it_names(
 ) -> None:
     route = api.get("/v1/phone-numbers").respond(503)
     patient = client.with_options(max_retries=4, timeout=7)
-    assert patient._http is client._http
+    assert patient._pool is client._pool
     assert (patient.max_retries, client.max_retries) == (4, 2)
     assert patient.timeout == httpx.Timeout(7)
     assert client.timeout is None

@@ -22,6 +22,7 @@ import nixflex
 
 SRC = Path(nixflex.__file__).parent
 OPTIONAL = (
+    "anyio",
     "asyncio",
     "cattrs",
     "nixflex._convert",
