@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import httpx
 
 from . import _checks
-from ._core import Call, Flow, Hidden, Pause, Send, exchange
+from ._core import Call, Flow, Hidden, Send, exchange
 from ._exceptions import NixflexError
+from ._pacing import Pause
 from ._pool import Lease, Pool
 from ._version import __version__
 
@@ -72,14 +73,16 @@ def _resolve_key(api_key: str | None, key_id: str | None, key_secret: str | None
         missing = "key_secret" if key_secret is None else "key_id"
         raise NixflexError(f"key_id= and key_secret= go together: {missing}= is missing")
     if api_key is not None:
-        return _from_api_key(_checked(Hidden(api_key), "api_key"))
+        return _from_api_key(_checked(Hidden(api_key), "api_key", whole_key=True))
     if key_id is not None:
         return _from_pair(
             _checked(Hidden(key_id), "key_id", allow_colon=False),
             _checked(Hidden(key_secret), "key_secret"),
         )
     if os.environ.get("NIXFLEX_API_KEY"):
-        return _from_api_key(_checked(Hidden(os.environ["NIXFLEX_API_KEY"]), "NIXFLEX_API_KEY"))
+        return _from_api_key(
+            _checked(Hidden(os.environ["NIXFLEX_API_KEY"]), "NIXFLEX_API_KEY", whole_key=True)
+        )
     if os.environ.get("NIXFLEX_KEY_ID") and os.environ.get("NIXFLEX_KEY_SECRET"):
         return _from_pair(
             _checked(Hidden(os.environ["NIXFLEX_KEY_ID"]), "NIXFLEX_KEY_ID", allow_colon=False),
@@ -91,12 +94,27 @@ def _resolve_key(api_key: str | None, key_id: str | None, key_secret: str | None
     )
 
 
-def _checked(value: Hidden[Any], field: str, *, allow_colon: bool = True) -> Hidden[str]:
+def _checked(
+    value: Hidden[Any], field: str, *, allow_colon: bool = True, whole_key: bool = False
+) -> Hidden[str]:
     """`value` if it can go in a header; else an error naming the field, never the value."""
     problem = _credential_problem(value.reveal(), allow_colon=allow_colon)
+    if problem is None and whole_key:
+        problem = _whole_key_problem(value.reveal())
     if problem is not None:
         raise NixflexError(f"{field} {problem}")
     return value
+
+
+def _whole_key_problem(value: str) -> str | None:
+    key_id, colon, secret = value.partition(":")
+    if colon and key_id and secret:
+        return None
+    # The API answers key_secret_required; both published SDKs refuse such a key up front.
+    return (
+        "is not a whole API key: the API needs KEY_ID:KEY_SECRET, both halves joined by ':' "
+        "(pass key_id= and key_secret= separately if you hold them apart)"
+    )
 
 
 def _credential_problem(value: object, *, allow_colon: bool) -> str | None:
@@ -113,9 +131,7 @@ def _credential_problem(value: object, *, allow_colon: bool) -> str | None:
 
 
 def _from_api_key(api_key: Hidden[str]) -> _Credentials:
-    key_id, colon, secret = api_key.reveal().partition(":")
-    if not colon:  # a key without ':' is sent as it is, and all of it is secret
-        return Hidden(f"Bearer {api_key.reveal()}"), None, Hidden((api_key.reveal(),))
+    key_id, _, secret = api_key.reveal().partition(":")
     return Hidden(f"Bearer {api_key.reveal()}"), key_id, Hidden((secret,))
 
 
@@ -307,8 +323,9 @@ class Client(_BaseClient[httpx.Client]):
         http_client: an `httpx.Client` of your own (proxies, transports, mounts). You close it.
 
     Raises:
-        NixflexError: no key was given or found, or it holds whitespace or a stray newline
-            (the message names the argument or variable, never the key).
+        NixflexError: no key was given or found, it is not `KEY_ID:KEY_SECRET` (no `:`, or a
+            half is empty), or it holds whitespace or a stray newline (the message names the
+            argument or variable, never the key).
         ValueError: `base_url` is not an http(s) URL, `timeout` is not positive, or
             `max_retries` is below 0.
         TypeError: `http_client` is not an `httpx.Client`, or `max_retries` not an `int`.

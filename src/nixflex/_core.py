@@ -30,7 +30,9 @@ from ._exceptions import (
     APIStatusError,
     APITimeoutError,
     error_class,
+    request_id_of,
 )
+from ._pacing import Pause, RateLimit
 from ._retry import may_have_landed, retry_after, retry_delay
 from .models import ModelList
 
@@ -187,21 +189,22 @@ def parse_nothing(response: httpx.Response) -> None:
 
 
 def status_error(response: httpx.Response, secrets: Iterable[str] = ()) -> APIStatusError:
-    """The exception for an error response, its message and body masked.
+    """The exception for an error response, its message, details and body masked.
 
-    Reads the three error shapes the API uses, `{"error": {"code", "message"}}`,
-    `{"error": code, "message"}` and `{"code", "message"}`, and bodies that are not JSON at all
-    (a proxy's HTML page), which keep the status's class and a message naming the status.
+    Reads the error shapes the API uses, `{"error": {"type", "code", "message", "doc_url",
+    "details"}}` (any of them may be missing), `{"error": code, "message"}` and
+    `{"code", "message"}`, and bodies that are not JSON at all (a proxy's HTML page), which keep
+    the status's class and a message naming the status.
     """
     code: str | None = None
     message: str | None = None
-    body: object
+    envelope: Mapping[str, Any] = {}
     body = _body_or_text(response)
     if isinstance(body, dict):
         error = body.get("error")
-        details = error if isinstance(error, dict) else body
-        raw_code = error if isinstance(error, str) else details.get("code")
-        raw_message = details.get("message") or body.get("message") or body.get("detail")
+        envelope = error if isinstance(error, dict) else body
+        raw_code = error if isinstance(error, str) else envelope.get("code")
+        raw_message = envelope.get("message") or body.get("message") or body.get("detail")
         code = raw_code if isinstance(raw_code, str) else None
         message = raw_message if isinstance(raw_message, str) else None
     if message is None:
@@ -219,9 +222,17 @@ def status_error(response: httpx.Response, secrets: Iterable[str] = ()) -> APISt
         body=mask(body, secrets),
         code=code,
         retry_after=retry_after(response),
+        type=_text(envelope.get("type")),
+        doc_url=_text(envelope.get("doc_url")),
+        details=mask(envelope.get("details"), secrets),
+        rate_limit=RateLimit.from_headers(response.headers),
     )
     error.request_id = mask(error.request_id, secrets)
     return error
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def connection_error(exc: Exception, request: httpx.Request) -> APIConnectionError:
@@ -267,26 +278,6 @@ Outcome: TypeAlias = httpx.Response | Exception
 Flow: TypeAlias = Generator[Step, Outcome | None, T]
 
 
-class Pause:
-    """Until when the API asked a client to slow down, shared by all its calls.
-
-    A 429 that is retried pauses every call of the client (and of its `with_options` copies),
-    not only the one that received it: forty workers of a bulk import then wait out one
-    `Retry-After` together instead of each spending a retry on the same limit.
-    """
-
-    def __init__(self) -> None:
-        self._until = 0.0
-
-    def remaining(self) -> float:
-        """Seconds left to wait, 0 when calls may go."""
-        return max(self._until - time.monotonic(), 0.0)
-
-    def extend(self, seconds: float) -> None:
-        """Make every call wait at least `seconds` from now."""
-        self._until = max(self._until, time.monotonic() + seconds)
-
-
 def exchange(
     call: Call[T],
     request: httpx.Request,
@@ -299,17 +290,26 @@ def exchange(
 
     Yields `Send(request)`, answered with the `httpx.Response` or the httpx exception, and
     `Sleep(seconds)`, answered with `None`. Returns the parsed result, or raises the call's
-    `NixflexError`. Drive it with `drive` (sync) or the same loop awaiting (async), and close it
-    when done: a driver interrupted between steps (a cancelled task) leaves nothing half-done.
+    `NixflexError`. `pause` (the client's, see `_pacing`) holds each attempt back while the
+    client is paused after a 429 or its rate-limit budget is spent, and learns from each answer.
+    The driver closes the flow when done: one interrupted between steps (a cancelled task)
+    leaves nothing half-done.
     """
     secrets = Hidden(secrets.reveal() + call.secrets)
     landed_before = False
     for attempt in range(max_retries + 1):
-        wait = pause.remaining()
+        wait = pause.remaining(call.method)
         if wait > 0:
             yield Sleep(wait)
         started = time.monotonic()
-        outcome = yield Send(request)
+        pause.sent(call.method)
+        outcome = None
+        try:
+            outcome = yield Send(request)
+        finally:
+            pause.answered(
+                call.method, outcome.headers if isinstance(outcome, httpx.Response) else None
+            )
         if outcome is None:
             raise TypeError("the driver must send back what Send gave: a response or an error")
         elapsed = time.monotonic() - started
@@ -389,7 +389,7 @@ def _log_attempt(
         result, request_id = type(outcome).__name__, None
     else:
         result = str(outcome.status_code)
-        request_id = mask(outcome.headers.get("x-request-id"), secrets.reveal())
+        request_id = mask(request_id_of(outcome.headers), secrets.reveal())
     logger.debug(
         "%s %s -> %s in %.1f ms (attempt %d of %d, request_id=%s)",
         call.method,

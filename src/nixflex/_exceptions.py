@@ -5,12 +5,17 @@ NixflexError
 ├── APIConnectionError            could not reach the API, or the connection broke
 │   └── APITimeoutError
 ├── APIResponseValidationError    a 2xx answer whose body is not what the API documents
-└── APIStatusError                .status_code .code .message .request_id .response .body
+└── APIStatusError                .status_code .code .type .message .doc_url .details
+    │                             .request_id .retry_after .rate_limit .response .body
     ├── BadRequestError (400)         MissingFieldError InvalidPhoneFormatError
     │                                 InvalidTwilioSidError CustomPromptTooLongError
-    ├── AuthenticationError (401)     TwilioInvalidCredentialsError TwilioAuthFailedError
+    │                                 VoicemailMessageRequiredError EngineOnlyFieldError
+    ├── AuthenticationError (401)     InvalidAPIKeyError KeySecretRequiredError
+    │                                 TwilioInvalidCredentialsError TwilioAuthFailedError
+    ├── PaymentRequiredError (402)
     ├── PermissionDeniedError (403)   AgentNotOwnedError
-    ├── NotFoundError (404)           AgentNotFoundError NumberNotInTwilioError NumberNotFoundError
+    ├── NotFoundError (404)           AgentNotFoundError NumberNotInTwilioError
+    │                                 NumberNotFoundError CallerNotFoundError
     ├── ConflictError (409)           NumberAlreadyImportedError
     ├── UnprocessableEntityError (422)
     ├── RateLimitError (429)
@@ -19,6 +24,9 @@ NixflexError
 
 A documented error code picks its class whatever status it arrives with; an unknown code falls
 back to its status's class (`.code` is still set), and an unknown status to `APIStatusError`.
+The numbers endpoints answer in another house style (`PHONE_NUMBER_NOT_FOUND`,
+`INSUFFICIENT_BALANCE`: UPPER_SNAKE codes, `details` a list of per-field problems): those codes
+keep their status's class. Branch on `.code`, never on `.message` (the API rewords messages).
 Catch the narrowest class you can act on: `except nixflex.NumberAlreadyImportedError` to skip a
 number that is already attached, `except nixflex.RateLimitError` to slow down, `except
 nixflex.APIConnectionError` to try again later.
@@ -31,10 +39,13 @@ an unpickled error, and the chained httpx error (`__cause__`) is not carried eit
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import httpx
+
+    from ._pacing import RateLimit
 
 __all__ = [
     "APIConnectionError",
@@ -46,22 +57,34 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "CallerNotFoundError",
     "CustomPromptTooLongError",
+    "EngineOnlyFieldError",
     "InternalServerError",
+    "InvalidAPIKeyError",
     "InvalidPhoneFormatError",
     "InvalidTwilioSidError",
+    "KeySecretRequiredError",
     "MissingFieldError",
     "NixflexError",
     "NotFoundError",
     "NumberAlreadyImportedError",
     "NumberNotFoundError",
     "NumberNotInTwilioError",
+    "PaymentRequiredError",
     "PermissionDeniedError",
     "RateLimitError",
     "TwilioAuthFailedError",
     "TwilioInvalidCredentialsError",
     "UnprocessableEntityError",
+    "VoicemailMessageRequiredError",
 ]
+
+
+def request_id_of(headers: Mapping[str, str]) -> str | None:
+    """The API's id for a request: `x-request-id`, else `x-railway-request-id` (what the API's
+    edge sets today); `None` if neither is there."""
+    return headers.get("x-request-id") or headers.get("x-railway-request-id")
 
 
 # Never pickled: they hold the key (headers) and any token sent (the request's body).
@@ -121,7 +144,7 @@ class APIResponseValidationError(NixflexError):
         self.response: httpx.Response | None = response
         self.body = body
         self.status_code = response.status_code
-        self.request_id: str | None = response.headers.get("x-request-id")
+        self.request_id: str | None = request_id_of(response.headers)
 
     def __str__(self) -> str:
         suffix = f" (request_id={self.request_id})" if self.request_id else ""
@@ -133,10 +156,23 @@ class APIStatusError(NixflexError):
 
     Attributes:
         status_code: the HTTP status, e.g. `409`.
-        code: the API's machine code, e.g. `"number_already_imported"`, or `None`.
+        code: the API's machine code, e.g. `"number_already_imported"`, or `None`. Branch on
+            this, never on `message`.
+        type: the API's error family, e.g. `"invalid_request"`, `"authentication_error"`,
+            `"rate_limit_error"`, `"provider_error"` (a carrier or speech provider failed), or
+            `None` when the answer did not say.
         message: the API's human message (secrets you sent are masked).
-        request_id: the `x-request-id` header; quote it when you contact support.
-        retry_after: seconds the API asked you to wait (`Retry-After`), or `None`.
+        doc_url: the API's documentation of this code (its errors page, at the code's anchor),
+            or `None`.
+        details: context as the API sent it (which field, what was expected; for a 429
+            `{"retry_after": seconds}`; on the numbers endpoints a list of per-field problems),
+            masked; `None` when absent.
+        request_id: the `x-request-id` header, else `x-railway-request-id`; quote it when you
+            contact support.
+        retry_after: seconds the API asked you to wait (`Retry-After`, else
+            `details.retry_after`), or `None`.
+        rate_limit: the key's `RateLimit` as this answer reported it (`X-RateLimit-*`), or
+            `None`.
         response: the `httpx.Response`; `None` on an error that was pickled and unpickled.
         body: the decoded JSON body (secrets masked), or the text of a non-JSON body.
     """
@@ -149,15 +185,23 @@ class APIStatusError(NixflexError):
         body: object = None,
         code: str | None = None,
         retry_after: float | None = None,
+        type: str | None = None,
+        doc_url: str | None = None,
+        details: object = None,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.response: httpx.Response | None = response
         self.body = body
         self.code = code
+        self.type = type
+        self.doc_url = doc_url
+        self.details = details
         self.retry_after = retry_after
+        self.rate_limit = rate_limit
         self.status_code: int = response.status_code
-        self.request_id: str | None = response.headers.get("x-request-id")
+        self.request_id: str | None = request_id_of(response.headers)
 
     def __str__(self) -> str:
         label = f"{self.status_code} {self.code}" if self.code else str(self.status_code)
@@ -177,6 +221,13 @@ class BadRequestError(APIStatusError):
 
 class AuthenticationError(APIStatusError):
     """401: the Nixflex key (or, for its subclasses, the Twilio credentials) was rejected."""
+
+
+class PaymentRequiredError(APIStatusError):
+    """402: the account's balance or credit cannot pay for this (buying a number, say).
+
+    Top up the account, then try again; nothing was bought.
+    """
 
 
 class PermissionDeniedError(APIStatusError):
@@ -230,6 +281,25 @@ class CustomPromptTooLongError(BadRequestError):
     """`custom_prompt_too_long`: the business profile is over 8000 characters."""
 
 
+class VoicemailMessageRequiredError(BadRequestError):
+    """`voicemail_message_required`: voicemail was turned on for a number with no message saved.
+
+    Send `voicemail_message` in the same update (or save one first).
+    """
+
+
+class EngineOnlyFieldError(BadRequestError):
+    """`engine_only_field`: a caller's `last_call` and `open_item` are the engine's to write."""
+
+
+class InvalidAPIKeyError(AuthenticationError):
+    """`invalid_api_key`: the Nixflex key is wrong, revoked or missing."""
+
+
+class KeySecretRequiredError(AuthenticationError):
+    """`key_secret_required`: the key was sent without its secret half (`KEY_ID:KEY_SECRET`)."""
+
+
 class TwilioInvalidCredentialsError(AuthenticationError):
     """`twilio_invalid_credentials`: Twilio rejected the SID and token combination."""
 
@@ -260,6 +330,10 @@ class NumberNotFoundError(NotFoundError):
     """`number_not_found`: no number of yours has this id or phone number."""
 
 
+class CallerNotFoundError(NotFoundError):
+    """`caller_not_found`: no context is stored for this caller on this number."""
+
+
 class NumberAlreadyImportedError(ConflictError):
     """`number_already_imported`: the number is already attached to an agent.
 
@@ -274,18 +348,24 @@ _BY_CODE: dict[str, type[APIStatusError]] = {
     "invalid_phone_format": InvalidPhoneFormatError,
     "invalid_twilio_sid": InvalidTwilioSidError,
     "custom_prompt_too_long": CustomPromptTooLongError,
+    "voicemail_message_required": VoicemailMessageRequiredError,
+    "engine_only_field": EngineOnlyFieldError,
+    "invalid_api_key": InvalidAPIKeyError,
+    "key_secret_required": KeySecretRequiredError,
     "twilio_invalid_credentials": TwilioInvalidCredentialsError,
     "twilio_auth_failed": TwilioAuthFailedError,
     "agent_not_owned": AgentNotOwnedError,
     "agent_not_found": AgentNotFoundError,
     "number_not_in_twilio": NumberNotInTwilioError,
     "number_not_found": NumberNotFoundError,
+    "caller_not_found": CallerNotFoundError,
     "number_already_imported": NumberAlreadyImportedError,
 }
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
+    402: PaymentRequiredError,
     403: PermissionDeniedError,
     404: NotFoundError,
     409: ConflictError,

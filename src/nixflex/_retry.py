@@ -12,14 +12,16 @@ A `POST` is retried only where the API cannot have processed it: the connection 
 
 The delay before retry *n* (n = 1, 2, ...) is `min(0.5 * 2 ** (n - 1), 8)` seconds, shrunk by a
 random jitter of up to 25 % so that many clients do not retry in step: 0.375-0.5 s, then 0.75-1 s,
-then 1.5-2 s. A `Retry-After` header (seconds, or an HTTP date) replaces that delay; one beyond
-60 s is not slept on: the error is raised at once and its `.retry_after` says when to come back.
-A retried 429 pauses every call of the client, not only the one that got it (`_core.Pause`).
+then 1.5-2 s. A `Retry-After` header (seconds, or an HTTP date; on a 429 without one, the body's
+`details.retry_after`) replaces that delay; one beyond 60 s is not slept on: the error is raised
+at once and its `.retry_after` says when to come back. A retried 429 pauses every call of the
+client, not only the one that got it (`_pacing.Pause`).
 """
 
 from __future__ import annotations
 
 import email.utils
+import json
 import math
 import random
 import time
@@ -51,10 +53,11 @@ def may_have_landed(outcome: httpx.Response | Exception) -> bool:
 
 
 def retry_after(response: httpx.Response, *, now: Callable[[], float] = time.time) -> float | None:
-    """Seconds the response's `Retry-After` header asks for, or `None` if absent or unreadable."""
+    """Seconds the response's `Retry-After` header asks for (on a 429 without one, its body's
+    `details.retry_after`), or `None` if absent or unreadable."""
     value = response.headers.get("retry-after")
     if value is None:
-        return None
+        return _retry_after_in_body(response) if response.status_code == 429 else None
     value = value.strip()
     try:
         seconds = float(value)
@@ -65,6 +68,22 @@ def retry_after(response: httpx.Response, *, now: Callable[[], float] = time.tim
             return None
     # `nan` and `inf` parse as floats but are no instruction anyone can follow.
     return max(seconds, 0.0) if math.isfinite(seconds) else None
+
+
+def _retry_after_in_body(response: httpx.Response) -> float | None:
+    """`error.details.retry_after` of a 429's JSON body, in seconds."""
+    try:
+        details = json.loads(response.content)["error"]["details"]
+        seconds = details["retry_after"]
+    except (ValueError, KeyError, TypeError, IndexError, RecursionError, UnicodeDecodeError):
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        return None
+    try:
+        value = float(seconds)
+    except OverflowError:
+        return None
+    return max(value, 0.0) if math.isfinite(value) else None
 
 
 def backoff(retry: int, *, rand: Callable[[], float] = random.random) -> float:

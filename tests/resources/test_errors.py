@@ -86,6 +86,7 @@ async def test_every_documented_code_has_its_class_whatever_the_status(
     [
         (400, nixflex.BadRequestError),
         (401, nixflex.AuthenticationError),
+        (402, nixflex.PaymentRequiredError),
         (403, nixflex.PermissionDeniedError),
         (404, nixflex.NotFoundError),
         (409, nixflex.ConflictError),
@@ -232,6 +233,7 @@ def test_the_tree_is_the_one_the_spec_draws() -> None:
         nixflex.APIStatusError: nixflex.NixflexError,
         nixflex.BadRequestError: nixflex.APIStatusError,
         nixflex.AuthenticationError: nixflex.APIStatusError,
+        nixflex.PaymentRequiredError: nixflex.APIStatusError,
         nixflex.PermissionDeniedError: nixflex.APIStatusError,
         nixflex.NotFoundError: nixflex.APIStatusError,
         nixflex.ConflictError: nixflex.APIStatusError,
@@ -242,17 +244,22 @@ def test_the_tree_is_the_one_the_spec_draws() -> None:
         nixflex.InvalidPhoneFormatError: nixflex.BadRequestError,
         nixflex.InvalidTwilioSidError: nixflex.BadRequestError,
         nixflex.CustomPromptTooLongError: nixflex.BadRequestError,
+        nixflex.VoicemailMessageRequiredError: nixflex.BadRequestError,
+        nixflex.EngineOnlyFieldError: nixflex.BadRequestError,
+        nixflex.InvalidAPIKeyError: nixflex.AuthenticationError,
+        nixflex.KeySecretRequiredError: nixflex.AuthenticationError,
         nixflex.TwilioInvalidCredentialsError: nixflex.AuthenticationError,
         nixflex.TwilioAuthFailedError: nixflex.AuthenticationError,
         nixflex.AgentNotOwnedError: nixflex.PermissionDeniedError,
         nixflex.AgentNotFoundError: nixflex.NotFoundError,
         nixflex.NumberNotInTwilioError: nixflex.NotFoundError,
         nixflex.NumberNotFoundError: nixflex.NotFoundError,
+        nixflex.CallerNotFoundError: nixflex.NotFoundError,
         nixflex.NumberAlreadyImportedError: nixflex.ConflictError,
     }
     for cls, parent in tree.items():
         assert cls.__bases__ == (parent,), cls
-    assert len(documented_codes()) == 11
+    assert len(documented_codes()) == 16
 
 
 async def test_the_sdks_own_frames_hold_no_secret_an_error_tracker_could_record(

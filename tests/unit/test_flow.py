@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 import nixflex
-from nixflex._core import Call, Flow, Hidden, Pause, Send, Sleep, exchange, parse_list
+from nixflex._core import Call, Flow, Hidden, Send, Sleep, exchange, parse_list
+from nixflex._pacing import Pause
 from nixflex.models import PhoneNumber
 
 URL = "https://api.nixflex.com/v1/phone-numbers"
