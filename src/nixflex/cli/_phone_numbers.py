@@ -1,0 +1,289 @@
+"""`nixflex phone-numbers ...`: your own Twilio numbers on agents (`client.phone_numbers`)."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+
+import nixflex
+
+from ._base import Group, State, confirm, describe, yes_option
+from ._output import ONE_FORMATS, output_option, print_list, print_one, print_table
+from ._rows import Rows, read_rows, write_rows
+
+__all__ = ["phone_numbers"]
+
+# What `list` shows in a table; `-o json|jsonl|csv` has every field.
+TABLE = ("phone_number", "agent_id", "custom_prompt", "created_at")
+# An import's columns are `create`'s keyword names (`ImportRequest`'s fields).
+IMPORT_COLUMNS = tuple(field.name for field in attrs.fields(nixflex.ImportRequest))
+IMPORT_REQUIRED = tuple(
+    field.name for field in attrs.fields(nixflex.ImportRequest) if field.default is attrs.NOTHING
+)
+PROFILE_COLUMNS = ("phone_number", "custom_prompt")
+
+_CSV_IN = click.Path(exists=True, dir_okay=False, path_type=Path)
+_CSV_OUT = click.Path(dir_okay=False, path_type=Path)
+_TRUE = ("true", "yes", "on", "1")
+_FALSE = ("false", "no", "off", "0")
+
+
+@click.group("phone-numbers", cls=Group)
+def phone_numbers() -> None:
+    """Your own Twilio numbers, attached to agents."""
+
+
+@phone_numbers.command("list")
+@click.option("--agent-id", help="Only the numbers this agent answers.")
+@output_option()
+@click.pass_obj
+def list_(state: State, *, agent_id: str | None, output: str) -> None:
+    """List the numbers attached to your agents, newest first."""
+    numbers = state.client().phone_numbers.list(agent_id=agent_id)
+    print_list(numbers, nixflex.PhoneNumber, output, columns=TABLE)
+
+
+@phone_numbers.command()
+@click.argument("number")
+@output_option(ONE_FORMATS)
+@click.pass_obj
+def show(state: State, *, number: str, output: str) -> None:
+    """Show every setting of one attached NUMBER (E.164, e.g. +447446466847)."""
+    found = [n for n in state.client().phone_numbers.list() if n.phone_number == number]
+    if not found:
+        raise click.ClickException(f"{number} is not attached to any of your agents")
+    print_one(found[0], output)
+
+
+@phone_numbers.command("import")
+@click.option("--csv", "csv_path", required=True, type=_CSV_IN, help="The numbers to import.")
+@click.option(
+    "--concurrency", default=8, show_default=True, type=click.IntRange(min=1), help="In flight."
+)
+@click.option("--dry-run", is_flag=True, help="Check the file and show it; send nothing.")
+@click.option("--failed", "failed_path", type=_CSV_OUT, help="Write the failed rows here.")
+@click.pass_obj
+def import_(
+    state: State, *, csv_path: Path, concurrency: int, dry_run: bool, failed_path: Path | None
+) -> None:
+    """Import the numbers of a CSV file and attach each to its agent.
+
+    The columns are `create`'s arguments: phone_number, twilio_sid, twilio_token, agent_id and,
+    optionally, custom_prompt (an empty cell sends none). One failed row never stops the rest;
+    each failure is one line on stderr, and --failed writes the failed rows to a CSV file to
+    run again. Exits 1 if any row failed.
+    """
+    rows = read_rows(csv_path, columns=IMPORT_COLUMNS, required=IMPORT_REQUIRED)
+    requests = [_import_request(row) for row in rows.rows]
+    if dry_run:
+        shown = [name for name in IMPORT_COLUMNS if name != "twilio_token"]
+        print_table(shown, [[getattr(r, name) or "" for name in shown] for r in requests])
+        click.echo(f"{len(requests)} rows checked; nothing was sent.")
+        return
+    client = state.client()
+    with _progress("importing", len(requests)) as progress:
+        result = client.phone_numbers.import_many(
+            requests, concurrency=concurrency, progress=progress
+        )
+    _finish(result, rows, done="imported", failed_path=failed_path)
+
+
+@phone_numbers.command()
+@click.argument("number")
+@click.option(
+    "--set", "pairs", multiple=True, metavar="KEY=VALUE", help="A setting to change (repeat)."
+)
+@click.option("--clear", multiple=True, metavar="KEY", help="A setting to clear (sends null).")
+@output_option(ONE_FORMATS)
+@click.pass_obj
+def update(
+    state: State, *, number: str, pairs: tuple[str, ...], clear: tuple[str, ...], output: str
+) -> None:
+    """Change the settings of NUMBER: only the ones given change.
+
+    `--set custom_prompt="Business: Smile Dental."` sets the business profile; `--clear
+    custom_prompt` removes it. KEY is any setting `client.phone_numbers.update` takes.
+    """
+    settings = _settings(pairs, clear)
+    print_one(state.client().phone_numbers.update(number, **settings), output)
+
+
+@phone_numbers.command("sync-profiles")
+@click.option(
+    "--csv", "csv_path", required=True, type=_CSV_IN, help="phone_number,custom_prompt rows."
+)
+@click.option(
+    "--concurrency", default=8, show_default=True, type=click.IntRange(min=1), help="In flight."
+)
+@click.option("--dry-run", is_flag=True, help="Check the file and show it; send nothing.")
+@click.option("--failed", "failed_path", type=_CSV_OUT, help="Write the failed rows here.")
+@click.pass_obj
+def sync_profiles(
+    state: State, *, csv_path: Path, concurrency: int, dry_run: bool, failed_path: Path | None
+) -> None:
+    """Set the business profile of every number in a CSV file (phone_number, custom_prompt).
+
+    An empty custom_prompt clears the number's profile. Failures are reported and written back
+    as for import; exits 1 if any row failed.
+    """
+    rows = read_rows(csv_path, columns=PROFILE_COLUMNS, required=PROFILE_COLUMNS)
+    profiles: dict[str, str | None] = {}
+    for index, row in enumerate(rows.rows):
+        if row["phone_number"] in profiles:
+            raise click.BadParameter(
+                f"{csv_path}: {rows.where(index)} repeats a number", param_hint="--csv"
+            )
+        profiles[row["phone_number"]] = row["custom_prompt"] or None
+    if dry_run:
+        print_table(
+            PROFILE_COLUMNS, [[n, "(clear)" if p is None else p] for n, p in profiles.items()]
+        )
+        click.echo(f"{len(profiles)} rows checked; nothing was sent.")
+        return
+    client = state.client()
+    with _progress("syncing", len(profiles)) as progress:
+        result = client.phone_numbers.sync_profiles(
+            profiles, concurrency=concurrency, progress=progress
+        )
+    _finish(result, rows, done="synced", failed_path=failed_path)
+
+
+@phone_numbers.command()
+@click.argument("number")
+@yes_option()
+@click.pass_obj
+def delete(state: State, *, number: str, yes: bool) -> None:
+    """Detach NUMBER from its agent; it stays in your Twilio account."""
+    confirm(f"Detach {number} from its agent (its Twilio webhooks are cleared)?", yes=yes)
+    state.client().phone_numbers.delete(number)
+    click.echo(f"Detached {number}.")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _import_request(row: dict[str, str]) -> nixflex.ImportRequest:
+    # An empty optional cell is left out; an empty required one is sent, and the API's
+    # missing_field makes that row fail like any other.
+    fields = {name: value for name, value in row.items() if value or name in IMPORT_REQUIRED}
+    return nixflex.ImportRequest(**fields)
+
+
+def _settings(pairs: Sequence[str], clear: Sequence[str]) -> dict[str, Any]:
+    """`--set KEY=VALUE` and `--clear KEY` as `update`'s keyword arguments.
+
+    The keys are `update`'s keyword-only parameters, read from its signature, so a setting the
+    SDK learns is a key here at once. A value is converted by the parameter's annotation:
+    `bool` takes true/false (yes/no, on/off, 1/0), `int`/`float` a number, anything else text.
+    """
+    parameters = inspect.signature(nixflex.PhoneNumbers.update).parameters
+    accepted = {
+        name: str(parameter.annotation)
+        for name, parameter in parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+    settings: dict[str, Any] = {}
+
+    def add(key: str, value: Any, option: str) -> None:
+        if key not in accepted:
+            raise click.BadParameter(
+                f"unknown setting {key!r}; the settings are {', '.join(sorted(accepted))}",
+                param_hint=option,
+            )
+        if key in settings:
+            raise click.BadParameter(f"{key} is given twice", param_hint=option)
+        settings[key] = value
+
+    for pair in pairs:
+        key, sign, text = pair.partition("=")
+        if not sign or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--set")
+        key = key.strip()
+        add(key, _convert(key, accepted.get(key, "str"), text), "--set")
+    for key in clear:
+        add(key.strip(), None, "--clear")
+    if not settings:
+        raise click.UsageError("nothing to change: give --set KEY=VALUE or --clear KEY")
+    return settings
+
+
+def _convert(key: str, annotation: str, text: str) -> Any:
+    if re.search(r"\bbool\b", annotation):
+        if text.strip().lower() in _TRUE + _FALSE:
+            return text.strip().lower() in _TRUE
+        raise click.BadParameter(f"{key} takes true or false, got {text!r}", param_hint="--set")
+    if re.search(r"\b(int|float)\b", annotation) and not re.search(r"\bstr\b", annotation):
+        try:
+            number = float(text)
+        except ValueError:
+            raise click.BadParameter(
+                f"{key} takes a number, got {text!r}", param_hint="--set"
+            ) from None
+        return number if "float" in annotation or not number.is_integer() else int(number)
+    return text
+
+
+@contextmanager
+def _progress(
+    label: str, total: int
+) -> Iterator[Callable[[int, int, nixflex.BulkItem[Any, Any]], None] | None]:
+    """A progress bar on stderr when it is a terminal; `None` (no bar) otherwise."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        failed = 0
+
+        def update(done: int, total: int, item: nixflex.BulkItem[Any, Any]) -> None:
+            nonlocal failed
+            failed += not item.ok
+            suffix = f" ({failed} failed)" if failed else ""
+            bar.update(task, completed=done, description=label + suffix)
+
+        yield update
+
+
+def _finish(
+    result: nixflex.BulkResult[Any, Any],
+    rows: Rows,
+    *,
+    done: str,
+    failed_path: Path | None,
+) -> None:
+    """One line per failure on stderr, the failed rows to `failed_path`, a summary; exit 1."""
+    failed = result.failed
+    for item in failed:
+        click.echo(f"{rows.where(item.index)}: {describe(item.error)}", err=True)
+    if failed_path is not None:
+        # Written even when nothing failed: the file holds this run's failures, never a
+        # previous run's.
+        write_rows(failed_path, rows.header, [rows.rows[item.index] for item in failed])
+    summary = f"{len(result) - len(failed)} {done}, {len(failed)} failed"
+    if failed:
+        summary += (
+            f"; the failed rows are in {failed_path}"
+            if failed_path is not None
+            else "; --failed FILE keeps the failed rows for a second run"
+        )
+    click.echo(summary)
+    if failed:
+        click.get_current_context().exit(1)
