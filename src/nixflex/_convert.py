@@ -237,11 +237,19 @@ def _check_lines(
 def _timestamp(value: object, _: object = None) -> datetime:
     """An aware `datetime` from ISO 8601 text, by `nixflex._time.parse`'s rules.
 
-    `fromisoformat` alone reads what the API sends (`Z` from Python 3.11 on) and is taken when
-    it gives an aware `datetime`; anything it refuses or reads as naive goes to `parse`, which
-    owns the rules (naive means UTC, a lowercase `z`, odd fractions, the errors).
+    `fromisoformat` alone reads what the API sends (`Z` from Python 3.11 on, in C) and is taken
+    for text shaped like RFC 3339 (`YYYY-MM-DDTHH:MM...`) when it gives an aware `datetime`;
+    anything else goes to `parse`, which owns the rules, the same on every Python (naive means
+    UTC, `+0000`, odd fractions, the basic form, the errors). The shape check keeps out what
+    only a newer `fromisoformat` reads (week dates), so no Python reads more than another.
     """
-    if type(value) is str:
+    if (
+        type(value) is str
+        and len(value) > 19
+        and value[4] == "-"
+        and value[7] == "-"
+        and value[13] == ":"
+    ):
         try:
             parsed = _fromisoformat(value)
         except ValueError:

@@ -172,7 +172,7 @@ async def test_an_error_that_echoes_the_key_is_masked(
             httpx.Response(
                 200, json=[{"phone_number": "+1", "agent_id": "a", "created_at": "yesterday"}]
             ),
-            "isoformat",
+            "ISO 8601",
         ),
         (httpx.Response(200, content=b"\xff\xfe"), "not JSON"),
     ],

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import attrs
 import pytest
 
 from nixflex import Message, Number, PhoneNumber
 from nixflex._convert import structure
-from nixflex._time import parse as parse_datetime
 
 UTC = timezone.utc
 SNAKE = {
@@ -76,27 +75,6 @@ def test_a_message_sender_arrives_as_from_or_from_underscore(sender_key: str) ->
     )
     assert message.from_ == "+15559876543"
     assert message.received_at == datetime(2025, 1, 15, 12, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2025-01-15T12:00:00Z", datetime(2025, 1, 15, 12, tzinfo=UTC)),
-        ("2025-01-15T12:00:00.123456Z", datetime(2025, 1, 15, 12, 0, 0, 123456, tzinfo=UTC)),
-        ("2025-01-15T13:00:00+01:00", datetime(2025, 1, 15, 12, tzinfo=UTC)),
-        ("2025-01-15T12:00:00", datetime(2025, 1, 15, 12, tzinfo=UTC)),
-        ("2025-01-15T12:00:00z", datetime(2025, 1, 15, 12, tzinfo=UTC)),
-    ],
-)
-def test_timestamps_become_aware_datetimes(text: str, expected: datetime) -> None:
-    parsed = parse_datetime(text)
-    assert parsed == expected
-    assert parsed.utcoffset() is not None
-
-
-def test_an_offset_is_kept() -> None:
-    parsed = parse_datetime("2025-01-15T13:00:00+01:00")
-    assert parsed.utcoffset() == timedelta(hours=1)
 
 
 @pytest.mark.parametrize(
