@@ -206,13 +206,26 @@ class _BaseClient(Generic[H]):
     def _new_http(
         cls, transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None
     ) -> H:
-        """A connection pool with the SDK's defaults: timeouts, fixed headers, no redirects."""
-        return cls._http_class(
-            timeout=DEFAULT_TIMEOUT,
-            follow_redirects=False,
-            headers=_FIXED_HEADERS,
-            transport=transport,  # type: ignore[arg-type]
-        )
+        """A connection pool with the SDK's defaults: timeouts, fixed headers, no redirects.
+
+        Raises `NixflexError` if the environment names a SOCKS proxy (`ALL_PROXY=socks5://...`)
+        and the package that speaks SOCKS is missing: httpx sets up every proxy of the
+        environment when the pool is made, even one `NO_PROXY` rules out for the API.
+        """
+        try:
+            return cls._http_class(
+                timeout=DEFAULT_TIMEOUT,
+                follow_redirects=False,
+                headers=_FIXED_HEADERS,
+                transport=transport,  # type: ignore[arg-type]
+            )
+        except ImportError as exc:
+            if "socks" not in str(exc).lower():
+                raise
+            raise NixflexError(
+                "a SOCKS proxy is set in the environment (ALL_PROXY, HTTPS_PROXY or HTTP_PROXY) "
+                "and httpx needs the socksio package to use it: pip install 'nixflex[socks]'"
+            ) from None
 
     @classmethod
     def _on_transport(

@@ -24,6 +24,7 @@ from typing import Any, Generic, TypeAlias, TypeVar
 import attrs
 import httpx
 
+from . import _checks
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -89,6 +90,14 @@ class Call(Generic[T]):
     body: Mapping[str, object] | None = attrs.field(default=None, repr=False)
     secrets: tuple[str, ...] = attrs.field(default=(), repr=False)
     gone_means_done: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        # Here, when the call is described, so a bulk call refuses a bad item before it sends
+        # any (httpx would raise a raw UnicodeEncodeError whose repr shows the whole body).
+        if self.body:
+            _checks.sendable(self.body, "")
+        if self.query:
+            _checks.query(self.query)
 
 
 def mask(value: T, secrets: Iterable[str]) -> T:
@@ -235,9 +244,18 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def connection_error(exc: Exception, request: httpx.Request) -> APIConnectionError:
-    """The exception for an httpx error raised while sending."""
-    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+def connection_error(
+    exc: Exception, request: httpx.Request, secrets: Iterable[str] = ()
+) -> APIConnectionError:
+    """The exception for an httpx error raised while sending, its message masked.
+
+    httpx quotes what it could not parse (a status line, a header), and a server that echoes
+    the request puts the key and the token there: `exc` itself, kept as the `__cause__`, is
+    masked in place too.
+    """
+    _mask_chain(exc, list(secrets))
+    text = str(exc)
+    detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     if isinstance(exc, httpx.ConnectTimeout):
         return APITimeoutError(f"could not connect to the API in time ({detail})", request=request)
     if isinstance(exc, httpx.TimeoutException):
@@ -252,6 +270,19 @@ def connection_error(exc: Exception, request: httpx.Request) -> APIConnectionErr
     if request.method == "POST":
         message += "; the API may have carried it out, so it was not sent again"
     return APIConnectionError(message, request=request)
+
+
+def _mask_chain(exc: BaseException | None, secrets: list[str]) -> None:
+    """Mask the message of `exc` and of every exception it was raised from (httpcore's, h11's),
+    in place: a traceback prints them all."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        text = str(exc)
+        clean = mask(text, secrets)
+        if clean != text:
+            exc.args = (clean,)
+        exc = exc.__cause__ or exc.__context__
 
 
 # --- the life of a call --------------------------------------------------------------------------
@@ -338,7 +369,7 @@ def finish(
 ) -> T:
     """The result of a call whose last attempt ended in `outcome`, or its exception."""
     if isinstance(outcome, Exception):
-        raise connection_error(outcome, request) from outcome
+        raise connection_error(outcome, request, secrets.reveal()) from outcome
     if outcome.status_code == 404 and call.gone_means_done and landed_before:
         logger.debug("%s %s: 404 on a retry; an earlier attempt did it", call.method, call.path)
     elif not outcome.is_success:

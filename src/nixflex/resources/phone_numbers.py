@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 import attrs
@@ -65,7 +66,10 @@ def import_work(
 ) -> builtins.list[tuple[ImportRequest, Call[PhoneNumber]]]:
     """Every item checked and described as a call before anything is sent."""
     requests = [ImportRequest.from_input(item, index) for index, item in enumerate(items)]
-    return [(request, create_call(**attrs.asdict(request))) for request in requests]
+    return [
+        (request, _item(index, partial(create_call, **attrs.asdict(request))))
+        for index, request in enumerate(requests)
+    ]
 
 
 def profile_work(
@@ -75,8 +79,17 @@ def profile_work(
     if not isinstance(profiles, Mapping):
         raise TypeError("profiles must be a mapping of phone number to custom prompt")
     return [
-        (number, update_call(number, custom_prompt=prompt)) for number, prompt in profiles.items()
+        (number, _item(index, partial(update_call, number, custom_prompt=prompt)))
+        for index, (number, prompt) in enumerate(profiles.items())
     ]
+
+
+def _item(index: int, describe: Callable[[], Call[PhoneNumber]]) -> Call[PhoneNumber]:
+    """The call for item `index` of a bulk input; its `ValueError` says which item it was."""
+    try:
+        return describe()
+    except ValueError as exc:
+        raise ValueError(f"item {index}: {exc}") from None
 
 
 class PhoneNumbers(SyncResource):
