@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -114,10 +115,53 @@ def _open(
     return stack.enter_context(client)
 
 
-def error_code(response: httpx.Response) -> str:
+# `error.type` by status, as the emulator's docstring lists it.
+ERROR_TYPES = {
+    400: "invalid_request",
+    401: "authentication_error",
+    402: "payment_error",
+    403: "permission_error",
+    404: "not_found",
+    405: "invalid_request",
+    408: "invalid_request",
+    409: "conflict",
+    418: "invalid_request",
+    422: "invalid_request",
+    429: "rate_limit_error",
+    500: "server_error",
+    502: "provider_error",
+    503: "server_error",
+    504: "server_error",
+}
+DOC_URL = "https://docs.nixflex.com/api-reference/errors#"
+REQUEST_ID = re.compile(r"req_[0-9a-f]+")
+
+
+def error(response: httpx.Response) -> dict[str, Any]:
+    """The answer's `error` object, checked to be the API's full envelope."""
     body = response.json()
     assert set(body) == {"error"}, body
-    assert set(body["error"]) == {"code", "message"}, body
-    code = body["error"]["code"]
+    error = body["error"]
+    assert set(error) == {"type", "code", "message", "doc_url", "details"}, body
+    assert error["type"] == ERROR_TYPES[response.status_code], body
+    assert isinstance(error["code"], str)
+    assert isinstance(error["message"], str)
+    assert error["message"]
+    assert error["doc_url"] == DOC_URL + error["code"], body
+    assert error["details"] is None or isinstance(error["details"], (dict, list)), body
+    assert REQUEST_ID.fullmatch(response.headers["x-railway-request-id"])
+    assert "x-request-id" not in response.headers
+    assert isinstance(error, dict)
+    return error
+
+
+def error_code(response: httpx.Response) -> str:
+    """The answer's `error.code`, after checking the envelope (see `error`)."""
+    code = error(response)["code"]
     assert isinstance(code, str)
     return code
+
+
+def details(response: httpx.Response) -> Any:
+    """The answer's `error.details`."""
+    return error(response)["details"]

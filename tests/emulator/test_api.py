@@ -20,6 +20,8 @@ from tests.emulator.helpers import (
     WAYS,
     World,
     build_world,
+    details,
+    error,
     error_code,
 )
 
@@ -45,7 +47,7 @@ def parse_time(text: str) -> datetime:
 def test_import_answers_201_with_the_documented_fields(world: World) -> None:
     response = world.import_number(custom_prompt="Smile Dental")
 
-    assert REQUEST_ID.fullmatch(response.headers["x-request-id"])
+    assert REQUEST_ID.fullmatch(response.headers["x-railway-request-id"])
     number = response.json()["phone_number"]
     assert number["phone_number"] == UK_NUMBER
     assert number["agent_id"] == world.agent_id
@@ -95,6 +97,13 @@ def test_import_without_a_required_field_is_missing_field(
     response = world.http.post("/v1/phone-numbers", json=body)
     assert (response.status_code, error_code(response)) == (400, "missing_field")
     assert name in response.json()["error"]["message"]
+    assert details(response) == {"fields": [name]}
+
+
+def test_missing_field_names_every_missing_field(world: World) -> None:
+    body = world.import_body(twilio_sid=OMIT, agent_id="", phone_number=None)
+    response = world.http.post("/v1/phone-numbers", json=body)
+    assert details(response) == {"fields": ["phone_number", "twilio_sid", "agent_id"]}
 
 
 @pytest.mark.parametrize(
@@ -225,6 +234,40 @@ def test_import_checks_run_in_the_documented_order(world: World) -> None:
 def test_a_field_of_the_wrong_type_is_invalid_field(world: World, field: str, value: Any) -> None:
     response = world.http.post("/v1/phone-numbers", json=world.import_body(**{field: value}))
     assert (response.status_code, error_code(response)) == (400, "invalid_field")
+    assert details(response) == {"field": field, "expected": "string"}
+
+
+def test_invalid_field_says_which_field_and_what_json_type(world: World) -> None:
+    prompt = world.http.post("/v1/phone-numbers", json=world.import_body(custom_prompt=7))
+    assert details(prompt) == {"field": "custom_prompt", "expected": "string or null"}
+    agent = world.http.post("/v1/numbers", json={"agentId": 7})
+    assert details(agent) == {"field": "agentId", "expected": "string or null"}
+
+
+def test_the_documented_codes_carry_their_context(world: World) -> None:
+    def sent(**overrides: Any) -> Any:
+        return details(world.http.post("/v1/phone-numbers", json=world.import_body(**overrides)))
+
+    assert sent(phone_number="447") == {"field": "phone_number", "expected": "E.164"}
+    assert sent(twilio_sid="ACnope")["field"] == "twilio_sid"
+    assert sent(twilio_sid=UNKNOWN_SID) is None
+    assert sent(twilio_token="nope") == {"twilio_error": 20003}
+    assert sent(phone_number=OTHER_TWILIO_NUMBER) is None
+    assert sent(agent_id="agent_nope") == {"field": "agent_id"}
+    assert sent(agent_id=world.other_agent_id) == {"field": "agent_id"}
+    assert sent(custom_prompt="x" * 8001) == {
+        "field": "custom_prompt",
+        "length": 8001,
+        "max_length": 8000,
+    }
+    world.import_number()
+    assert sent() is None  # number_already_imported
+    country = world.http.post("/v1/numbers", json={"country": "GBR"})
+    assert details(country)["field"] == "country"
+    assert details(world.http.post("/v1/numbers", json={"agentId": "agent_nope"})) == {
+        "field": "agentId"
+    }
+    assert details(world.http.post("/v1/phone-numbers", content=b"{")) is None
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"\xff\xfe"])
@@ -316,6 +359,7 @@ def test_patch_without_the_custom_prompt_key_is_missing_field(
     world.import_number()
     response = world.http.patch("/v1/phone-numbers/%2B447446466847", **kwargs)
     assert (response.status_code, error_code(response)) == (400, "missing_field")
+    assert details(response) == {"fields": ["custom_prompt"]}
 
 
 def test_patch_limits_the_custom_prompt(world: World) -> None:
@@ -343,7 +387,7 @@ def test_delete_clears_webhooks_and_keeps_the_number_in_twilio(world: World) -> 
     response = world.http.delete("/v1/phone-numbers/%2B447446466847")
 
     assert response.status_code == 204
-    assert REQUEST_ID.fullmatch(response.headers["x-request-id"])
+    assert REQUEST_ID.fullmatch(response.headers["x-railway-request-id"])
     assert world.fake.twilio_webhooks(UK_NUMBER).cleared
     assert UK_NUMBER in world.fake.twilio_account(world.twilio.sid).numbers
     assert world.http.get("/v1/phone-numbers").json() == {"phone_numbers": []}
@@ -449,6 +493,9 @@ def test_list_numbers_pages_by_offset(world: World) -> None:
 def test_list_numbers_rejects_out_of_range_parameters(world: World, params: dict[str, Any]) -> None:
     response = world.http.get("/v1/numbers", params=params)
     assert (response.status_code, error_code(response)) == (400, "invalid_parameter")
+    (name,) = params
+    bounds = {"minimum": 1, "maximum": 100} if name == "limit" else {"minimum": 0}
+    assert details(response) == {"parameter": name, "expected": "integer", **bounds}
 
 
 # -- DELETE /v1/numbers/{number_id} ----------------------------------------------------------
@@ -550,6 +597,8 @@ def test_paging_messages_by_cursor_sees_each_once(world: World, inbox: str) -> N
 def test_messages_reject_bad_parameters(world: World, inbox: str, params: dict[str, Any]) -> None:
     response = world.http.get(f"/v1/numbers/{inbox}/messages", params=params)
     assert (response.status_code, error_code(response)) == (400, "invalid_parameter")
+    (name,) = params
+    assert details(response)["parameter"] == name
 
 
 def test_messages_allow_up_to_200(world: World, inbox: str) -> None:
@@ -565,10 +614,23 @@ def test_messages_of_a_foreign_number_are_number_not_found(world: World, inbox: 
 
 
 @pytest.mark.parametrize(
-    "authorization",
-    [None, "", "Bearer", "Basic a2V5OnNlY3JldA==", "Bearer key_nope:sk_nope", "Bearer key_nope"],
+    ("authorization", "code"),
+    [
+        (None, "invalid_api_key"),
+        ("", "invalid_api_key"),
+        ("Bearer", "invalid_api_key"),
+        ("Basic a2V5OnNlY3JldA==", "invalid_api_key"),
+        ("Bearer key_nope:sk_nope", "invalid_api_key"),
+        ("Bearer :sk_nope", "invalid_api_key"),
+        ("Token key_nope:sk_nope", "invalid_api_key"),
+        ("Bearer key_nope", "key_secret_required"),
+        ("Bearer key_nope:", "key_secret_required"),
+        ("bearer  key_nope:", "key_secret_required"),
+    ],
 )
-def test_unauthenticated_requests_get_401(world: World, authorization: str | None) -> None:
+def test_unauthenticated_requests_get_401(
+    world: World, authorization: str | None, code: str
+) -> None:
     client = world.connect(None if authorization is None else {"Authorization": authorization})
     for method, path in [
         ("GET", "/v1/phone-numbers"),
@@ -576,19 +638,33 @@ def test_unauthenticated_requests_get_401(world: World, authorization: str | Non
         ("GET", "/v1/nowhere"),
     ]:
         response = client.request(method, path)
-        assert (response.status_code, error_code(response)) == (401, "unauthorized")
-        assert REQUEST_ID.fullmatch(response.headers["x-request-id"])
+        assert (response.status_code, error_code(response)) == (401, code)
+        assert error(response)["type"] == "authentication_error"
+        assert details(response) is None
+        assert REQUEST_ID.fullmatch(response.headers["x-railway-request-id"])
+        assert not any(name.startswith("x-ratelimit") for name in response.headers)
     assert world.fake.numbers() == []
+
+
+def test_a_known_key_id_without_its_secret_is_key_secret_required(world: World) -> None:
+    for authorization in (f"Bearer {world.account.key_id}", f"Bearer {world.account.key_id}:"):
+        response = world.connect({"Authorization": authorization}).get("/v1/numbers")
+        assert (response.status_code, error_code(response)) == (401, "key_secret_required")
+    without_colon, empty_secret = world.fake.requests
+    assert (without_colon.error_code, without_colon.key_id) == ("key_secret_required", None)
+    assert empty_secret.key_id == world.account.key_id
 
 
 def test_a_key_needs_its_own_secret_and_can_be_revoked(world: World) -> None:
     mixed = f"{world.account.key_id}:{world.other.key_secret}"
-    assert world.as_key(mixed).get("/v1/numbers").status_code == 401
+    response = world.as_key(mixed).get("/v1/numbers")
+    assert (response.status_code, error_code(response)) == (401, "invalid_api_key")
     extra = world.fake.add_api_key(world.account)
     client = world.as_key(extra)
     assert client.get("/v1/numbers").status_code == 200
     world.fake.revoke_api_key(extra)
-    assert client.get("/v1/numbers").status_code == 401
+    revoked = client.get("/v1/numbers")
+    assert (revoked.status_code, error_code(revoked)) == (401, "invalid_api_key")
     assert world.http.get("/v1/numbers").status_code == 200
 
 
@@ -609,9 +685,12 @@ def test_unknown_routes_are_not_found(world: World, path: str) -> None:
 def test_wrong_methods_are_not_allowed(world: World) -> None:
     response = world.http.put("/v1/phone-numbers", json={})
     assert (response.status_code, error_code(response)) == (405, "method_not_allowed")
+    assert error(response)["type"] == "invalid_request"
     assert response.headers["allow"] == "GET, POST"
+    assert details(response) == {"allowed": ["GET", "POST"]}
     response = world.http.get("/v1/phone-numbers/%2B447446466847")
     assert response.headers["allow"] == "PATCH, DELETE"
+    assert details(response) == {"allowed": ["PATCH", "DELETE"]}
 
 
 def test_every_response_carries_a_fresh_request_id(world: World) -> None:
@@ -622,8 +701,9 @@ def test_every_response_carries_a_fresh_request_id(world: World) -> None:
         world.import_number(),
         world.http.delete("/v1/phone-numbers/%2B447446466847"),
     ]
-    ids = [r.headers["x-request-id"] for r in responses]
+    ids = [r.headers["x-railway-request-id"] for r in responses]
     assert all(REQUEST_ID.fullmatch(i) for i in ids)
+    assert not any("x-request-id" in r.headers for r in responses)
     assert len(set(ids)) == len(ids)
     assert ids == [r.request_id for r in world.fake.requests]
 
@@ -649,7 +729,11 @@ def test_requests_are_recorded_with_secrets_redacted(world: World) -> None:
         "/v1/phone-numbers/%2B447446466847",
     )
     assert patch.json == {"custom_prompt": None}
-    assert (anonymous.status, anonymous.error_code, anonymous.key_id) == (401, "unauthorized", None)
+    assert (anonymous.status, anonymous.error_code, anonymous.key_id) == (
+        401,
+        "invalid_api_key",
+        None,
+    )
     assert anonymous.query == {"limit": "5"}
 
     world.fake.reset_requests()

@@ -25,12 +25,15 @@ import nixflex.testing
 from nixflex.testing import FakeNixflex
 from tests.emulator.helpers import (
     PLAIN_HTTP,
+    REQUEST_ID,
     UK_NUMBER,
     UK_NUMBER_2,
     WAYS,
     World,
     bearer,
     build_world,
+    details,
+    error,
     error_code,
 )
 
@@ -63,7 +66,7 @@ def test_fail_next_answers_the_status_and_changes_nothing(world: World) -> None:
         response = world.http.post("/v1/numbers", json={})
         assert (response.status_code, error_code(response)) == (503, "service_unavailable")
         assert response.headers["retry-after"] == "7"
-        assert re.fullmatch(r"req_[0-9a-f]+", response.headers["x-request-id"])
+        assert re.fullmatch(r"req_[0-9a-f]+", response.headers["x-railway-request-id"])
     assert world.fake.numbers() == []
     assert world.http.post("/v1/numbers", json={}).status_code == 201
 
@@ -73,20 +76,28 @@ def test_fail_next_answers_the_status_and_changes_nothing(world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "code"),
+    ("status", "code", "type_"),
     [
-        (408, "request_timeout"),
-        (429, "rate_limited"),
-        (500, "internal_error"),
-        (502, "bad_gateway"),
-        (504, "gateway_timeout"),
-        (418, "injected_fault"),
+        (402, "injected_fault", "payment_error"),
+        (408, "request_timeout", "invalid_request"),
+        (422, "injected_fault", "invalid_request"),
+        (429, "rate_limit_exceeded", "rate_limit_error"),
+        (500, "internal_error", "server_error"),
+        (502, "bad_gateway", "provider_error"),
+        (503, "service_unavailable", "server_error"),
+        (504, "gateway_timeout", "server_error"),
+        (418, "injected_fault", "invalid_request"),
     ],
 )
-def test_injected_failures_name_their_status(world: World, status: int, code: str) -> None:
+def test_injected_failures_name_their_status(
+    world: World, status: int, code: str, type_: str
+) -> None:
     world.fake.fail_next(status=status)
     response = world.http.get("/v1/numbers")
     assert (response.status_code, error_code(response)) == (status, code)
+    assert error(response)["type"] == type_
+    assert error(response)["doc_url"] == f"https://docs.nixflex.com/api-reference/errors#{code}"
+    assert details(response) is None
     assert "retry-after" not in response.headers
 
 
@@ -97,13 +108,50 @@ def test_fail_next_takes_a_code_message_or_raw_body(world: World) -> None:
     world.fake.fail_next(status=503, retry_after=when)
 
     limited = world.http.get("/v1/numbers")
-    assert limited.json() == {"error": {"code": "slow_down", "message": "Too many."}}
+    assert limited.json() == {
+        "error": {
+            "type": "rate_limit_error",
+            "code": "slow_down",
+            "message": "Too many.",
+            "doc_url": "https://docs.nixflex.com/api-reference/errors#slow_down",
+            "details": {"retry_after": 1.5},
+        }
+    }
     assert limited.headers["retry-after"] == "1.5"
     proxy = world.http.get("/v1/numbers")
     assert proxy.text == "<html><h1>502 Bad Gateway</h1></html>"
     assert proxy.headers["content-type"].startswith("text/html")
     dated = world.http.get("/v1/numbers")
     assert dated.headers["retry-after"] == "Tue, 01 Jan 2030 12:00:00 GMT"
+    assert details(dated) is None
+    assert REQUEST_ID.fullmatch(proxy.headers["x-railway-request-id"])
+
+
+def test_fail_next_takes_details(world: World) -> None:
+    per_field = [{"field": "areaCode", "message": "must be 3 digits"}]
+    asked: dict[str, Any] = {"why": "maintenance", "until": None}
+    world.fake.fail_next(status=422, code="VALIDATION_ERROR", details=per_field)
+    world.fake.fail_next(status=503, details=asked)
+    world.fake.fail_next(status=429, retry_after=30, details={"retry_after": 5})
+    world.fake.fail_next(status=429, retry_after=2)
+    world.fake.fail_next(status=503, retry_after=2)
+    asked["why"] = "changed after the call"  # the fault keeps what it was given
+
+    assert details(world.http.post("/v1/numbers", json={})) == per_field
+    assert details(world.http.get("/v1/numbers")) == {"why": "maintenance", "until": None}
+    assert details(world.http.get("/v1/numbers")) == {"retry_after": 5}
+    limited = world.http.get("/v1/numbers")
+    assert (error_code(limited), details(limited)) == ("rate_limit_exceeded", {"retry_after": 2})
+    assert details(world.http.get("/v1/numbers")) is None  # only a 429 repeats its wait
+    assert world.fake.numbers() == []
+
+
+@pytest.mark.parametrize("bad", ["text", 3, {"when": datetime(2030, 1, 1)}, {"x": float("nan")}])
+def test_fail_next_details_must_be_a_json_object_or_list(bad: Any) -> None:
+    fake = FakeNixflex()
+    with pytest.raises(ValueError, match="details"):
+        fake.fail_next(details=bad)
+    assert fake.pending_faults == 0
 
 
 def test_faults_can_target_a_route(world: World) -> None:
@@ -340,7 +388,7 @@ def test_the_server_speaks_plain_http_1_1() -> None:
             connection.request("DELETE", f"/v1/numbers/{number_id}", headers=headers)
             released = connection.getresponse()
             assert (released.status, released.read()) == (204, b"")
-            assert released.getheader("x-request-id", "").startswith("req_")
+            assert released.getheader("x-railway-request-id", "").startswith("req_")
         finally:
             connection.close()
     assert "closed" in repr(server)
@@ -366,8 +414,18 @@ def test_the_server_answers_what_http_server_would_refuse_in_the_api_shape() -> 
                 answer += chunk
         head, _, body = answer.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 400 ")
-        assert re.search(rb"(?i)x-request-id: req_[0-9a-f]+", head)
-        assert json.loads(body) == {"error": {"code": "bad_request", "message": "Bad Request."}}
+        assert re.search(rb"(?im)^x-railway-request-id: req_[0-9a-f]+", head)
+        assert not re.search(rb"(?im)^x-request-id:", head)
+        assert not re.search(rb"(?im)^x-ratelimit-", head)
+        assert json.loads(body) == {
+            "error": {
+                "type": "invalid_request",
+                "code": "bad_request",
+                "message": "Bad Request.",
+                "doc_url": "https://docs.nixflex.com/api-reference/errors#bad_request",
+                "details": None,
+            }
+        }
     assert fake.requests[0].status == 405
 
 

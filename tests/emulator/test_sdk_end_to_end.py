@@ -161,9 +161,12 @@ async def test_each_documented_code_reaches_the_caller_as_its_class(
     assert error.status_code == status
     assert error.code is not None
     assert error.code in case
+    # The emulator sends the request id as `x-railway-request-id` only: the SDK's fallback.
     assert error.request_id is not None
     assert error.request_id.startswith("req_")
     assert error.message
+    assert error.type is not None
+    assert error.doc_url == f"https://docs.nixflex.com/api-reference/errors#{error.code}"
     shown = str(error) + repr(error) + repr(error.body)
     assert world.twilio.token not in shown
 
@@ -180,7 +183,16 @@ async def test_an_unknown_key_is_an_authentication_error(server: FakeServer) -> 
     async with nixflex.AsyncClient(api_key="key_nobody:sk_nothing", base_url=server.url) as c:
         with pytest.raises(nixflex.AuthenticationError) as caught:
             await c.phone_numbers.list()
-    assert caught.value.status_code == 401
+    error = caught.value
+    assert type(error) is nixflex.InvalidAPIKeyError
+    assert (error.status_code, error.code, error.type) == (
+        401,
+        "invalid_api_key",
+        "authentication_error",
+    )
+    assert error.request_id is not None
+    assert error.request_id.startswith("req_")
+    assert error.rate_limit is None  # a key the API does not know has no bucket
 
 
 async def test_the_onboarding_flow_over_real_http(client: AnyClient, world: World) -> None:

@@ -44,21 +44,54 @@ def test_onboarding_imports_the_number(fake):
     assert fake.requests[-1].status == 201
 ```
 
-Testing your retry handling: `fake.fail_next(2, 503, retry_after=1)`,
-`fake.delay_next(seconds=5, route="GET /v1/numbers")`, `fake.drop_next()`. A fault hits the
-next matching requests *before* they are processed, so they change nothing (they are recorded,
-with `processed=False`); pass `after_processing=True` for "the server did the work, then the
-answer was lost". `route` is `"METHOD /path"` or `"/path"`, where `{name}` matches one segment
-and a final `*` the rest (`"DELETE /v1/numbers/{id}"`, `"/v1/numbers/*"`). A request draws at
-most one delay and one fail-or-drop fault, oldest first. Through `transport()`, a delay longer
-than the client's read timeout raises `httpx.ReadTimeout`, as a socket would.
+Testing your retry handling: `fake.fail_next(2, 503, retry_after=1)` (`code=`, `message=` and
+`details=` shape its error), `fake.delay_next(seconds=5, route="GET /v1/numbers")`,
+`fake.drop_next()`. A fault hits the next matching requests *before* they are processed, so
+they change nothing (they are recorded, with `processed=False`); pass `after_processing=True`
+for "the server did the work, then the answer was lost". `route` is `"METHOD /path"` or
+`"/path"`, where `{name}` matches one segment and a final `*` the rest
+(`"DELETE /v1/numbers/{id}"`, `"/v1/numbers/*"`). A request draws at most one delay and one
+fail-or-drop fault, oldest first. Through `transport()`, a delay longer than the client's read
+timeout raises `httpx.ReadTimeout`, as a socket would.
 
-Error codes the API docs do not list, and when the emulator answers with them:
+Every error answer, the loopback server's own refusals and injected faults included, is the
+API's envelope: `{"error": {"type", "code", "message", "doc_url", "details"}}`.
+
+- `type` follows the status: the API's own list, and the emulator's choice for the statuses it
+  does not name.
+
+  | status | `type` |
+  |---|---|
+  | 400, and every 4xx not below (405, 408, 413, 422, ...) | `invalid_request` |
+  | 401 | `authentication_error` |
+  | 402 | `payment_error` |
+  | 403 | `permission_error` |
+  | 404 | `not_found` |
+  | 409 | `conflict` |
+  | 429 | `rate_limit_error` |
+  | 500, and every 5xx not below (503, 504, ...) | `server_error` |
+  | 502 | `provider_error` |
+
+- `doc_url` is `https://docs.nixflex.com/api-reference/errors#<code>`: the API's errors page,
+  anchored at the code.
+- `details` holds the context where there is some, else null: `missing_field`
+  `{"fields": [...]}` (every missing field named); `invalid_field` `{"field", "expected"}` (the
+  JSON type: `"string"` or `"string or null"`); `invalid_phone_format`, `invalid_twilio_sid`
+  and `invalid_country` `{"field", "expected"}`; `custom_prompt_too_long`
+  `{"field", "length", "max_length"}`; `invalid_parameter` `{"parameter", "expected",
+  "minimum", "maximum"?}` or `{"parameter", "expected": "ISO 8601 timestamp"}`;
+  `twilio_auth_failed` `{"twilio_error": 20003}`; `agent_not_found` and `agent_not_owned`
+  `{"field"}` (`agent_id`, or `agentId` under `/v1/numbers`); `method_not_allowed`
+  `{"allowed": [...]}`; `rate_limit_exceeded` `{"retry_after": seconds}`.
+
+Error codes beyond the API's five pages, and when the emulator answers with them:
 
 | code | status | when |
 |---|---|---|
-| `unauthorized` | 401 | no or malformed `Authorization`; unknown or revoked key |
-| `not_found` | 404 | no such route (checked after authentication) |
+| `invalid_api_key` | 401 | no or malformed `Authorization`; unknown or revoked key |
+| `key_secret_required` | 401 | `Bearer KEY_ID` without `:`, or an empty secret: `Bearer KEY_ID:` |
+| `rate_limit_exceeded` | 429 | the key's read or write bucket is empty (see Rate limits) |
+| `not_found` | 404 | no such route (checked after authentication and the rate limit) |
 | `method_not_allowed` | 405 | the route exists, not for this method (`Allow` lists them) |
 | `invalid_json` | 400 | the body is not JSON, or not a JSON object |
 | `invalid_field` | 400 | a documented field has the wrong JSON type (e.g. a number) |
@@ -71,16 +104,40 @@ Error codes the API docs do not list, and when the emulator answers with them:
 `number_not_found` answers for an unknown number and for another account's alike, on
 `PATCH`/`DELETE /v1/phone-numbers/{n}`, `DELETE /v1/numbers/{id}` and
 `GET /v1/numbers/{id}/messages`. Failures injected by `FakeNixflex.fail_next` without `code=`
-are named after their status: 408 `request_timeout`, 429 `rate_limited`, 500 `internal_error`,
-502 `bad_gateway`, 503 `service_unavailable`, 504 `gateway_timeout`, any other
-`injected_fault`. The loopback server's own refusals (a malformed request line, bad body
-framing) come in the same JSON shape, coded after their status (`bad_request`, ...).
+are named after their status: 408 `request_timeout`, 429 `rate_limit_exceeded`, 500
+`internal_error`, 502 `bad_gateway`, 503 `service_unavailable`, 504 `gateway_timeout`, any
+other `injected_fault`; their `details` is `details=`, else null (a 429 with a `retry_after=`
+in seconds: `{"retry_after": seconds}`, as the API sends). The loopback server's own refusals
+(a malformed request line, bad body framing, an over-long line or header) come in the same
+envelope, coded after their status (`bad_request`, ...), with `details` null.
+
+Rate limits, per API key, as the API counts them: `RateLimits(reads=600, writes=120,
+window=60)` by default; `FakeNixflex(rate_limits=RateLimits(reads=3, writes=2, window=1))`
+for small ones, `rate_limits=None` for none (also settable later: `fake.rate_limits = ...`,
+which starts every count afresh).
+
+- Two buckets per key: reads (`GET`, `HEAD`, `OPTIONS`) and writes (every other method).
+  Windows are whole seconds aligned on the Unix clock (`time.time()`, not `clock=`): a 60 s
+  window starts at every whole minute, so `X-RateLimit-Reset` (Unix seconds, an integer) is
+  exactly when the bucket refills.
+- Every answer to an authenticated request carries `X-RateLimit-Limit`,
+  `X-RateLimit-Remaining` (after counting this request) and `X-RateLimit-Reset` of its bucket,
+  errors included (a 404 route, a 400 body). A request the key sends past the limit gets 429
+  `rate_limit_exceeded`, `Retry-After` (whole seconds until the reset, rounded up, at least 1),
+  `details.retry_after` the same number and `X-RateLimit-Remaining: 0`; it is not counted and
+  changes nothing.
+- The check sits after authentication (a 401 carries no `X-RateLimit-*` and counts nowhere) and
+  before routing (an unknown route counts). A request answered by an injected fault before
+  processing (`fail_next`, `drop_next`) never reaches the API: it does not count and carries no
+  `X-RateLimit-*`. One processed first (`after_processing=True`) counts, and the fault's answer
+  replaces the API's, headers included. Delays do not change counting.
 
 Choices where the docs are silent:
 
 - Twilio credentials: an SID no Twilio account has gives `twilio_invalid_credentials` (401);
   a known SID with the wrong token gives `twilio_auth_failed` (401, Twilio's error 20003).
-- Order of checks: authentication, route, then the body or query, then lookups. Import:
+- Order of checks: authentication, the key's rate limit, route, then the body or query, then
+  lookups. Import:
   `missing_field` (any of the four absent, null or `""`; every such field is named) →
   `invalid_field` → `invalid_phone_format` → `invalid_twilio_sid` → Twilio credentials →
   `number_not_in_twilio` (Twilio's prefix search, then strict equality) → `agent_not_found`
@@ -108,7 +165,8 @@ Choices where the docs are silent:
   parameter counts as absent. Newest first, ties broken by arrival order.
 - Timestamps are sent as RFC 3339 UTC (`2025-01-15T10:45:00Z`), with milliseconds only when
   there are some. Generated ones always move forward by at least 1 ms.
-- Every response, errors and successes alike, has `x-request-id: req_…`. Error messages never
+- Every response, errors and successes alike, has `x-railway-request-id: req_…` (the header
+  the API's edge sets today; there is no `x-request-id`). Error messages and details never
   repeat a value from the request.
 - `FakeNixflex.requests` keeps the key id of the `Authorization` header but never the secret
   (`Bearer key_…:<redacted>`), and replaces a Twilio token in a body with `"<redacted>"`.
@@ -126,6 +184,7 @@ from ._records import (
     Account,
     ImportedNumber,
     ProvisionedNumber,
+    RateLimits,
     RecordedRequest,
     SmsMessage,
     TwilioAccount,
@@ -142,6 +201,7 @@ __all__ = [
     "NIXFLEX_STATUS_CALLBACK_URL",
     "NIXFLEX_VOICE_URL",
     "ProvisionedNumber",
+    "RateLimits",
     "RecordedRequest",
     "SmsMessage",
     "TwilioAccount",

@@ -34,12 +34,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--api-key", default=DEMO_API_KEY, help="the demo KEY_ID:KEY_SECRET")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
     parser.add_argument("--seed", type=int, default=None, help="make generated ids repeatable")
+    parser.add_argument(
+        "--no-rate-limits",
+        action="store_true",
+        help="do not limit each key to the API's 600 reads and 120 writes a minute",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log each request to stderr")
     args = parser.parse_args(argv)
 
     if args.verbose:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     fake = FakeNixflex(latency=args.latency, seed=args.seed)
+    if args.no_rate_limits:
+        fake.rate_limits = None
     account = fake.add_account(name="demo", api_key=args.api_key, account_id="acct_demo")
     agent_id = fake.add_agent(account, agent_id=DEMO_AGENT_ID)
     fake.add_twilio_account(

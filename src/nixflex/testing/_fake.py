@@ -8,7 +8,7 @@ are built from.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -18,6 +18,7 @@ from ._faults import (
     FaultQueue,
     RoutePattern,
     check_count,
+    check_details,
     check_seconds,
     check_status,
     retry_after_header,
@@ -27,13 +28,14 @@ from ._records import (
     Account,
     ImportedNumber,
     ProvisionedNumber,
+    RateLimits,
     RecordedRequest,
     SmsMessage,
     TwilioAccount,
     TwilioWebhooks,
 )
 from ._routes import check_agent, country_value, import_number
-from ._state import E164, State
+from ._state import API_RATE_LIMITS, E164, State
 from ._wire import ApiError, truncate_to_millis
 
 if TYPE_CHECKING:
@@ -54,6 +56,9 @@ class FakeNixflex:
             `received_at`; defaults to the system clock. Generated timestamps always move
             forward by at least a millisecond, so newest-first order never ties.
         record_requests: Keep every request in `requests`; turn off for long benchmarks.
+        rate_limits: How many reads and writes each API key may make per window; the API's own
+            (600 reads and 120 writes a minute) by default, None for no limits. Counted on the
+            Unix clock (`time.time()`), whatever `clock` says.
 
     Example:
         ```python
@@ -76,9 +81,10 @@ class FakeNixflex:
         seed: int | None = None,
         clock: Callable[[], datetime] | None = None,
         record_requests: bool = True,
+        rate_limits: RateLimits | None = API_RATE_LIMITS,
     ) -> None:
         self._lock = threading.Lock()
-        self._state = State(seed=seed, clock=clock)
+        self._state = State(seed=seed, clock=clock, rate_limits=_check_limits(rate_limits))
         self._faults = FaultQueue()
         self._pipeline = Pipeline(
             self._state,
@@ -106,6 +112,18 @@ class FakeNixflex:
     def latency(self, seconds: float) -> None:
         self._pipeline.latency = seconds
 
+    @property
+    def rate_limits(self) -> RateLimits | None:
+        """Each API key's limits (None: no limits); setting them starts every count afresh."""
+        with self._lock:
+            return self._state.limiter.limits
+
+    @rate_limits.setter
+    def rate_limits(self, limits: RateLimits | None) -> None:
+        limits = _check_limits(limits)
+        with self._lock:
+            self._state.limiter.limits = limits
+
     # -- seeding -----------------------------------------------------------------------------
 
     def add_account(
@@ -132,7 +150,7 @@ class FakeNixflex:
             return self._state.add_api_key(self._state.account_id_of(account), api_key)
 
     def revoke_api_key(self, api_key: str) -> None:
-        """Make an API key unknown: requests sending it get 401 `unauthorized` from now on."""
+        """Make an API key unknown: requests sending it get 401 `invalid_api_key` from now on."""
         with self._lock:
             self._state.revoke_api_key(api_key)
 
@@ -344,6 +362,7 @@ class FakeNixflex:
         retry_after: float | str | datetime | None = None,
         code: str | None = None,
         message: str | None = None,
+        details: Mapping[str, Any] | Sequence[Any] | None = None,
         body: str | bytes | None = None,
         after_processing: bool = False,
     ) -> None:
@@ -357,7 +376,11 @@ class FakeNixflex:
             retry_after: Sent as `Retry-After`: seconds, an HTTP date string or a datetime.
             code: The `error.code`; by default one named after the status (see module docs).
             message: The `error.message`.
-            body: Send this body as it is instead of the JSON error (e.g. a proxy's HTML page).
+            details: The `error.details`: a JSON object, or a list as the numbers endpoints
+                send per-field problems. By default None, except on a 429 with `retry_after`
+                in seconds: `{"retry_after": seconds}`, as the API sends.
+            body: Send this body as it is instead of the JSON error (e.g. a proxy's HTML page);
+                `code`, `message` and `details` are then unused.
             after_processing: Process the request first (state changes), then answer `status`:
                 the server did the work but the client sees a failure.
         """
@@ -372,6 +395,7 @@ class FakeNixflex:
                 code=code,
                 message=message,
                 retry_after=retry_after_header(retry_after),
+                details=check_details(details),
                 body=raw,
             )
         )
@@ -481,6 +505,12 @@ class FakeNixflex:
                     )
                 return next(iter(accounts.values())).api_key
             return accounts[self._state.account_id_of(account)].api_key
+
+
+def _check_limits(limits: RateLimits | None) -> RateLimits | None:
+    if limits is not None and not isinstance(limits, RateLimits):
+        raise TypeError(f"rate_limits must be a RateLimits or None, got {type(limits).__name__}")
+    return limits
 
 
 def _route(route: str | None) -> RoutePattern | None:

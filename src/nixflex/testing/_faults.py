@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from http import HTTPStatus
 from urllib.parse import unquote
 
-from ._wire import WireResponse, error_response
+from ._wire import REQUEST_ID_HEADER, WireResponse, error_response
 
 _DEFAULT_CODES = {
     408: "request_timeout",
-    429: "rate_limited",
+    429: "rate_limit_exceeded",
     500: "internal_error",
     502: "bad_gateway",
     503: "service_unavailable",
@@ -80,6 +82,7 @@ class Fault:
     code: str | None = None
     message: str | None = None
     retry_after: str | None = None
+    details: object = None
     body: bytes | None = None
     seconds: float = 0.0
 
@@ -95,13 +98,20 @@ class Fault:
             content_type = "text/html" if self.body.lstrip().startswith(b"<") else "text/plain"
             headers = (
                 ("content-type", f"{content_type}; charset=utf-8"),
-                ("x-request-id", request_id),
+                (REQUEST_ID_HEADER, request_id),
                 *extra,
             )
             return WireResponse(self.status, headers, self.body)
         code = self.code or _DEFAULT_CODES.get(self.status, FALLBACK_FAULT_CODE)
         message = self.message or f"{_reason(self.status)} (injected by FakeNixflex)."
-        return error_response(self.status, code, message, request_id, extra)
+        details = self.details
+        if details is None and self.status == 429 and self.retry_after is not None:
+            # The API repeats a 429's wait in `details.retry_after`, in seconds.
+            seconds = _seconds(self.retry_after)
+            details = None if seconds is None else {"retry_after": seconds}
+        return error_response(
+            self.status, code, message, request_id, details=details, extra_headers=extra
+        )
 
 
 @dataclass(frozen=True)
@@ -189,6 +199,29 @@ def retry_after_header(value: float | str | datetime | None) -> str | None:
         return format_datetime(aware.astimezone(timezone.utc), usegmt=True)
     seconds = check_seconds(value, "retry_after")
     return str(int(seconds)) if seconds.is_integer() else f"{seconds:g}"
+
+
+def check_details(details: object) -> object:
+    """`details` as sent: a JSON object or list, copied (so later changes to it do not count)."""
+    if details is None:
+        return None
+    if not isinstance(details, (Mapping, list, tuple)):
+        raise ValueError(f"details must be a JSON object or list, got {type(details).__name__}")
+    try:
+        return json.loads(json.dumps(details, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"details must be JSON: {exc}") from None
+
+
+def _seconds(retry_after: str) -> int | float | None:
+    """A `Retry-After` in seconds as a JSON number, or None for an HTTP date."""
+    try:
+        seconds = float(retry_after)
+    except ValueError:
+        return None
+    if not math.isfinite(seconds):
+        return None
+    return int(seconds) if seconds.is_integer() else seconds
 
 
 def _reason(status: int) -> str:

@@ -160,8 +160,8 @@ class RecordedRequest:
         error_code: The `error.code` answered, if the answer was an error.
         faults: The injected faults applied (`"fail"`, `"drop"`, `"delay"`).
         processed: Whether the request reached the API (False when a fault answered first, so
-            it changed nothing).
-        request_id: The `x-request-id` answered (also kept for dropped requests).
+            it changed nothing and did not count against the key's rate limit).
+        request_id: The `x-railway-request-id` answered (also kept for dropped requests).
     """
 
     method: str
@@ -181,3 +181,34 @@ class RecordedRequest:
     def dropped(self) -> bool:
         """True when the connection was closed without an answer."""
         return self.status is None
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """How many requests each API key may make per window, as the API counts them.
+
+    Two separate buckets per key: reads (`GET`, and `HEAD`/`OPTIONS`) and writes (`POST`,
+    `PUT`, `PATCH`, `DELETE` and any other method). Windows are aligned on the Unix clock
+    (`time.time()`): a 60 s window starts on each whole minute, so `X-RateLimit-Reset` is exactly
+    when the bucket refills. The defaults are the API's own limits.
+
+    Attributes:
+        reads: Read requests a key may make per window (the API: 600 a minute).
+        writes: Write requests a key may make per window (the API: 120 a minute).
+        window: The window, in whole seconds (at least 1).
+
+    Example:
+        ```python
+        fake = FakeNixflex(rate_limits=RateLimits(reads=3, writes=2, window=1))
+        ```
+    """
+
+    reads: int = 600
+    writes: int = 120
+    window: int = 60
+
+    def __post_init__(self) -> None:
+        for name in ("reads", "writes", "window"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"RateLimits.{name} must be a whole number >= 1, got {value!r}")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from ._limits import Quota
 from ._records import (
     NIXFLEX_SMS_URL,
     NIXFLEX_STATUS_CALLBACK_URL,
@@ -32,7 +33,6 @@ from ._wire import (
     WireRequest,
     WireResponse,
     empty_response,
-    error_response,
     format_timestamp,
     json_response,
     parse_timestamp,
@@ -59,31 +59,39 @@ class Context:
 Handler = Callable[[Context], WireResponse]
 
 
-class _MethodNotAllowed(ApiError):
-    def __init__(self, allowed: list[str]) -> None:
-        super().__init__(405, "method_not_allowed", "This route does not accept that method.")
-        self.allowed = allowed
-
-
 def handle_api(state: State, request: WireRequest, request_id: str) -> WireResponse:
-    """Answer one request against `state` (the caller holds the lock)."""
+    """Answer one request against `state` (the caller holds the lock).
+
+    Authentication, then the key's rate limit (a request past it is refused and not counted),
+    then the route and its handler. Every answer to an authenticated request carries its
+    bucket's `X-RateLimit-*` headers.
+    """
+    quota: Quota | None = None
     try:
-        account_id = _authenticate(state, request)
+        account_id, api_key = _authenticate(state, request)
+        quota = state.limiter.take(api_key, request.method)
+        if quota is not None and not quota.allowed:
+            raise ApiError(
+                429,
+                "rate_limit_exceeded",
+                "Too many requests for this API key: wait for the limit to reset.",
+                details={"retry_after": quota.retry_after},
+                headers=(("retry-after", str(quota.retry_after)),),
+            )
         handler, params = _resolve(request)
-        return handler(Context(state, request, account_id, request_id, params))
-    except _MethodNotAllowed as exc:
-        allow = (("allow", ", ".join(exc.allowed)),)
-        return error_response(exc.status, exc.code, exc.message, request_id, allow)
+        response = handler(Context(state, request, account_id, request_id, params))
     except ApiError as exc:
-        return error_response(exc.status, exc.code, exc.message, request_id)
+        response = exc.response(request_id)
+    return response if quota is None else response.with_headers(quota.headers())
 
 
-def _authenticate(state: State, request: WireRequest) -> str:
+def _authenticate(state: State, request: WireRequest) -> tuple[str, str]:
+    """The account id and the key (`KEY_ID:KEY_SECRET`) the request was sent with."""
     header = request.headers.get("authorization", "").strip()
     if not header:
         raise ApiError(
             401,
-            "unauthorized",
+            "invalid_api_key",
             "Missing Authorization header: send 'Authorization: Bearer KEY_ID:KEY_SECRET'.",
         )
     scheme, _, token = header.partition(" ")
@@ -91,13 +99,20 @@ def _authenticate(state: State, request: WireRequest) -> str:
     if scheme.lower() != "bearer" or not token:
         raise ApiError(
             401,
-            "unauthorized",
+            "invalid_api_key",
             "Malformed Authorization header: expected 'Bearer KEY_ID:KEY_SECRET'.",
+        )
+    key_id, sep, key_secret = token.partition(":")
+    if key_id and not (sep and key_secret):
+        raise ApiError(
+            401,
+            "key_secret_required",
+            "The API key needs its secret half: send 'Bearer KEY_ID:KEY_SECRET'.",
         )
     account_id = state.api_keys.get(token)
     if account_id is None:
-        raise ApiError(401, "unauthorized", "Invalid API key.")
-    return account_id
+        raise ApiError(401, "invalid_api_key", "Invalid API key.")
+    return account_id, token
 
 
 # -- routing ---------------------------------------------------------------------------------
@@ -112,7 +127,13 @@ def _resolve(request: WireRequest) -> tuple[Handler, tuple[str, ...]]:
             continue
         handler = methods.get(request.method)
         if handler is None:
-            raise _MethodNotAllowed(list(methods))
+            raise ApiError(
+                405,
+                "method_not_allowed",
+                "This route does not accept that method.",
+                details={"allowed": list(methods)},
+                headers=(("allow", ", ".join(methods)),),
+            )
         return handler, params
     raise ApiError(404, "not_found", "No such route.")
 
@@ -161,11 +182,14 @@ def _int_param(
     if raw is None:
         return default
     bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-    if not re.fullmatch(r"[0-9]{1,9}", raw, re.ASCII):
-        raise ApiError(400, "invalid_parameter", f"{name} must be an integer {bounds}.")
-    value = int(raw)
-    if value < low or (high is not None and value > high):
-        raise ApiError(400, "invalid_parameter", f"{name} must be an integer {bounds}.")
+    value = int(raw) if re.fullmatch(r"[0-9]{1,9}", raw, re.ASCII) else None
+    if value is None or value < low or (high is not None and value > high):
+        details: JSONObject = {"parameter": name, "expected": "integer", "minimum": low}
+        if high is not None:
+            details["maximum"] = high
+        raise ApiError(
+            400, "invalid_parameter", f"{name} must be an integer {bounds}.", details=details
+        )
     return value
 
 
@@ -179,6 +203,7 @@ def _time_param(query: Mapping[str, str], name: str) -> datetime | None:
             400,
             "invalid_parameter",
             f"{name} must be an ISO 8601 timestamp (e.g. 2025-01-15T12:00:00Z).",
+            details={"parameter": name, "expected": "ISO 8601 timestamp"},
         )
     return value
 
@@ -200,17 +225,33 @@ def _owned(ctx: Context, records: Mapping[str, OwnedT], what: str) -> OwnedT:
     return record
 
 
+def invalid_field(name: str, expected: str) -> ApiError:
+    """`invalid_field`: the field `name` is not of the `expected` JSON type."""
+    article = "an" if expected[0] in "aeiou" else "a"
+    return ApiError(
+        400,
+        "invalid_field",
+        f"{name} must be {article} {expected}.",
+        details={"field": name, "expected": expected},
+    )
+
+
 def custom_prompt_value(value: object) -> str | None:
     """Validate a `custom_prompt`: null or "" clear it, at most 8000 characters."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise ApiError(400, "invalid_field", "custom_prompt must be a string or null.")
+        raise invalid_field("custom_prompt", "string or null")
     if len(value) > MAX_CUSTOM_PROMPT:
         raise ApiError(
             400,
             "custom_prompt_too_long",
             f"custom_prompt is {len(value)} characters long; the maximum is {MAX_CUSTOM_PROMPT}.",
+            details={
+                "field": "custom_prompt",
+                "length": len(value),
+                "max_length": MAX_CUSTOM_PROMPT,
+            },
         )
     return value
 
@@ -262,12 +303,15 @@ def _import_phone_number(ctx: Context) -> WireResponse:
     missing = [name for name, value in values.items() if value is None or value == ""]
     if missing:
         raise ApiError(
-            400, "missing_field", f"Required field(s) missing or empty: {', '.join(missing)}."
+            400,
+            "missing_field",
+            f"Required field(s) missing or empty: {', '.join(missing)}.",
+            details={"fields": missing},
         )
     fields: dict[str, str] = {}
     for name, value in values.items():
         if not isinstance(value, str):
-            raise ApiError(400, "invalid_field", f"{name} must be a string.")
+            raise invalid_field(name, "string")
         fields[name] = value
     row = import_number(
         ctx.state,
@@ -295,13 +339,17 @@ def import_number(
     """Run the documented import checks in order, then attach the number and take its webhooks."""
     if not E164.fullmatch(phone_number):
         raise ApiError(
-            400, "invalid_phone_format", "phone_number must be in E.164 format, e.g. +447446466847."
+            400,
+            "invalid_phone_format",
+            "phone_number must be in E.164 format, e.g. +447446466847.",
+            details={"field": "phone_number", "expected": "E.164"},
         )
     if not TWILIO_SID.fullmatch(twilio_sid):
         raise ApiError(
             400,
             "invalid_twilio_sid",
             "twilio_sid must be 'AC' followed by 32 lowercase hex digits.",
+            details={"field": "twilio_sid", "expected": "AC followed by 32 lowercase hex digits"},
         )
     twilio = state.twilio_accounts.get(twilio_sid)
     if twilio is None:
@@ -310,7 +358,10 @@ def import_number(
         )
     if not hmac.compare_digest(twilio.token.encode(), twilio_token.encode()):
         raise ApiError(
-            401, "twilio_auth_failed", "Twilio authentication failed (Twilio error 20003)."
+            401,
+            "twilio_auth_failed",
+            "Twilio authentication failed (Twilio error 20003).",
+            details={"twilio_error": 20003},
         )
     # Twilio's number search matches prefixes; Nixflex keeps only an exact match.
     found = [row for number, row in twilio.numbers.items() if number.startswith(phone_number)]
@@ -321,9 +372,19 @@ def import_number(
         )
     owner = state.agents.get(agent_id)
     if owner is None:
-        raise ApiError(404, "agent_not_found", "No agent with that agent_id exists.")
+        raise ApiError(
+            404,
+            "agent_not_found",
+            "No agent with that agent_id exists.",
+            details={"field": "agent_id"},
+        )
     if owner != account_id:
-        raise ApiError(403, "agent_not_owned", "That agent belongs to a different account.")
+        raise ApiError(
+            403,
+            "agent_not_owned",
+            "That agent belongs to a different account.",
+            details={"field": "agent_id"},
+        )
     if phone_number in state.imported:
         raise ApiError(
             409, "number_already_imported", "That number is already attached to an agent."
@@ -362,6 +423,7 @@ def _update_phone_number(ctx: Context) -> WireResponse:
             400,
             "missing_field",
             "custom_prompt is required (send null to clear it, not an empty body).",
+            details={"fields": ["custom_prompt"]},
         )
     prompt = custom_prompt_value(value)
     number = replace(_owned(ctx, ctx.state.imported, "phone number"), custom_prompt=prompt)
@@ -384,9 +446,19 @@ def check_agent(state: State, account_id: str, agent_id: str) -> None:
     """Raise agent_not_found / agent_not_owned unless the account owns the agent."""
     owner = state.agents.get(agent_id)
     if owner is None:
-        raise ApiError(404, "agent_not_found", "No agent with that agentId exists.")
+        raise ApiError(
+            404,
+            "agent_not_found",
+            "No agent with that agentId exists.",
+            details={"field": "agentId"},
+        )
     if owner != account_id:
-        raise ApiError(403, "agent_not_owned", "That agent belongs to a different account.")
+        raise ApiError(
+            403,
+            "agent_not_owned",
+            "That agent belongs to a different account.",
+            details={"field": "agentId"},
+        )
 
 
 def country_value(value: object) -> str:
@@ -395,7 +467,10 @@ def country_value(value: object) -> str:
         return "US"
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2}", value, re.ASCII):
         raise ApiError(
-            400, "invalid_country", "country must be a two-letter country code such as US or GB."
+            400,
+            "invalid_country",
+            "country must be a two-letter country code such as US or GB.",
+            details={"field": "country", "expected": "ISO 3166-1 alpha-2 code"},
         )
     return value.upper()
 
@@ -408,7 +483,7 @@ def _create_number(ctx: Context) -> WireResponse:
         agent_id = None
     if agent_id is not None:
         if not isinstance(agent_id, str):
-            raise ApiError(400, "invalid_field", "agentId must be a string or null.")
+            raise invalid_field("agentId", "string or null")
         check_agent(ctx.state, ctx.account_id, agent_id)
     number = ctx.state.insert_number(ctx.account_id, country, agent_id)
     return json_response(201, number_json(number), ctx.request_id)

@@ -3,7 +3,8 @@
 Imported numbers, provisioned numbers and messages are kept as the frozen records of `_records`
 themselves, each dict in arrival order; a change replaces a record (`dataclasses.replace`). Twilio
 accounts and numbers are mutable rows, copied into a `TwilioAccount` when handed out. Nothing
-here validates API input (that is `_routes`); it stores, and generates ids and timestamps.
+here validates API input (that is `_routes`); it stores, and generates ids and timestamps. Each
+key's rate-limit buckets are kept here too (`limiter`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TypeVar
 
+from ._limits import RateLimiter
 from ._records import (
     Account,
     ImportedNumber,
     ProvisionedNumber,
+    RateLimits,
     RecordedRequest,
     SmsMessage,
     TwilioAccount,
@@ -30,6 +33,9 @@ E164 = re.compile(r"\+[1-9][0-9]{1,14}", re.ASCII)
 TWILIO_SID = re.compile(r"AC[a-f0-9]{32}", re.ASCII)
 
 _ONE_MILLI = timedelta(milliseconds=1)
+
+#: The API's own limits: 600 reads and 120 writes a minute per key.
+API_RATE_LIMITS = RateLimits()
 
 R = TypeVar("R")
 
@@ -80,7 +86,13 @@ FALLBACK_CALLING_CODE = "999"
 class State:
     """All rows of one emulator. Every method expects the caller to hold the lock."""
 
-    def __init__(self, *, seed: int | None, clock: Callable[[], datetime] | None) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int | None,
+        clock: Callable[[], datetime] | None,
+        rate_limits: RateLimits | None = API_RATE_LIMITS,
+    ) -> None:
         self.rng = random.Random(seed)
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._last_stamp: datetime | None = None
@@ -94,6 +106,7 @@ class State:
         self.messages: dict[str, list[SmsMessage]] = {}  # number id -> its messages
         self._provisioned_phones: set[str] = set()
         self.requests: list[RecordedRequest] = []
+        self.limiter = RateLimiter(rate_limits)
 
     # ids, clock ---------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -83,6 +83,10 @@ class WireResponse:
         wanted = name.lower()
         return next((v for k, v in self.headers if k.lower() == wanted), None)
 
+    def with_headers(self, headers: Iterable[tuple[str, str]]) -> WireResponse:
+        """The same response with `headers` added."""
+        return replace(self, headers=(*self.headers, *headers))
+
     def json(self) -> object:
         """The body parsed as JSON, or None when there is no JSON body."""
         try:
@@ -134,6 +138,36 @@ Handler = Callable[[WireRequest], Exchange]
 """What a way in is built from: a callable answering one request (see `Exchange`)."""
 
 
+#: The header carrying each answer's request id: the one the API's edge sets today.
+REQUEST_ID_HEADER = "x-railway-request-id"
+
+#: Where an error's `doc_url` points: the API's errors page, anchored at the code.
+DOC_URL = "https://docs.nixflex.com/api-reference/errors#{code}"
+
+# `error.type` by status: the API's own list, then the emulator's choices for the rest.
+_ERROR_TYPES = {
+    400: "invalid_request",
+    401: "authentication_error",
+    402: "payment_error",
+    403: "permission_error",
+    404: "not_found",
+    409: "conflict",
+    429: "rate_limit_error",
+    500: "server_error",
+    502: "provider_error",
+}
+
+
+def error_type(status: int) -> str:
+    """The `error.type` of a status: listed above, else `invalid_request` (4xx), `server_error`."""
+    return _ERROR_TYPES.get(status, "invalid_request" if status < 500 else "server_error")
+
+
+def doc_url(code: str) -> str:
+    """The `error.doc_url` of a code."""
+    return DOC_URL.format(code=code)
+
+
 def json_response(
     status: int,
     payload: object,
@@ -144,7 +178,7 @@ def json_response(
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     headers = (
         ("content-type", JSON_CONTENT_TYPE),
-        ("x-request-id", request_id),
+        (REQUEST_ID_HEADER, request_id),
         *extra_headers,
     )
     return WireResponse(status, headers, body)
@@ -152,7 +186,7 @@ def json_response(
 
 def empty_response(status: int, request_id: str) -> WireResponse:
     """A response without a body (204)."""
-    return WireResponse(status, (("x-request-id", request_id),), b"")
+    return WireResponse(status, ((REQUEST_ID_HEADER, request_id),), b"")
 
 
 def error_response(
@@ -160,21 +194,57 @@ def error_response(
     code: str,
     message: str,
     request_id: str,
+    *,
+    details: object = None,
     extra_headers: Iterable[tuple[str, str]] = (),
 ) -> WireResponse:
-    """The API's error shape: `{"error": {"code": C, "message": M}}`."""
-    payload = {"error": {"code": code, "message": message}}
+    """The API's error envelope: `{"error": {"type", "code", "message", "doc_url", "details"}}`."""
+    payload = {
+        "error": {
+            "type": error_type(status),
+            "code": code,
+            "message": message,
+            "doc_url": doc_url(code),
+            "details": details,
+        }
+    }
     return json_response(status, payload, request_id, extra_headers)
 
 
 class ApiError(Exception):
-    """Raised inside a route handler to answer with a documented error."""
+    """Raised inside a route handler to answer with an error.
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    Args:
+        details: `error.details`: the context of the error (a JSON object), or None.
+        headers: Headers the error answer carries besides the usual ones (`Allow`...).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        details: Mapping[str, object] | None = None,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
+        self.details = None if details is None else dict(details)
+        self.headers = headers
+
+    def response(self, request_id: str) -> WireResponse:
+        """The answer this error gives."""
+        return error_response(
+            self.status,
+            self.code,
+            self.message,
+            request_id,
+            details=self.details,
+            extra_headers=self.headers,
+        )
 
 
 def format_timestamp(value: datetime) -> str:
