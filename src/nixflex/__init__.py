@@ -17,6 +17,7 @@ with nixflex.Client() as client:  # NIXFLEX_API_KEY="KEY_ID:KEY_SECRET" from the
 emulator of the API for your tests.
 """
 
+from ._aiohttp import DefaultAioHttpClient
 from ._bulk import BulkError, BulkItem, BulkResult, ImportRequest
 from ._client import AsyncClient, Client
 from ._exceptions import (
@@ -86,6 +87,7 @@ __all__ = [
     "Client",
     "ConflictError",
     "CustomPromptTooLongError",
+    "DefaultAioHttpClient",
     "EngineOnlyFieldError",
     "ImportRequest",
     "InternalServerError",

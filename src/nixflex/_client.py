@@ -27,7 +27,7 @@ from . import _checks
 from ._core import Call, Flow, Hidden, Send, exchange
 from ._exceptions import NixflexError
 from ._pacing import Pause
-from ._pool import Lease, Pool
+from ._pool import DEFAULT_LIMITS, Lease, Pool, gated
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -206,15 +206,17 @@ class _BaseClient(Generic[H]):
     def _new_http(
         cls, transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None
     ) -> H:
-        """A connection pool with the SDK's defaults: timeouts, fixed headers, no redirects.
+        """A connection pool with the SDK's defaults: timeouts, fixed headers, no redirects,
+        every idle connection kept, and (async) calls beyond its size queued in front of it.
 
         Raises `NixflexError` if the environment names a SOCKS proxy (`ALL_PROXY=socks5://...`)
         and the package that speaks SOCKS is missing: httpx sets up every proxy of the
         environment when the pool is made, even one `NO_PROXY` rules out for the API.
         """
         try:
-            return cls._http_class(
+            http = cls._http_class(
                 timeout=DEFAULT_TIMEOUT,
+                limits=DEFAULT_LIMITS,
                 follow_redirects=False,
                 headers=_FIXED_HEADERS,
                 transport=transport,  # type: ignore[arg-type]
@@ -226,6 +228,8 @@ class _BaseClient(Generic[H]):
                 "a SOCKS proxy is set in the environment (ALL_PROXY, HTTPS_PROXY or HTTP_PROXY) "
                 "and httpx needs the socksio package to use it: pip install 'nixflex[socks]'"
             ) from None
+        # Calls beyond the pool's size wait their turn in front of it (see `_pool`).
+        return gated(http, DEFAULT_LIMITS.max_connections or 100)
 
     @classmethod
     def _on_transport(

@@ -21,19 +21,39 @@ three, and each case gets a fresh pool with the same settings:
 A pool of the user's own (`http_client=`) is never replaced: it is theirs, with settings the SDK
 cannot copy. The checks cost a counter comparison per call (and, on the async client, a look at
 the running loop).
+
+The pools the SDK makes are also sized so that many calls at once queue rather than collapse
+(`DEFAULT_LIMITS`, `gated`):
+
+- **Idle connections up to the pool's size.** httpcore 1.0.9 closes a connection that falls
+  idle whenever the pool holds more connections than `max_keepalive_connections` (its check
+  counts every connection, not the idle ones), so with httpx's default of 20 a fan-out of more
+  than 20 calls opens a new connection for nearly every call.
+- **A gate in front of the async pool.** httpcore's async pool walks every queued request and
+  every connection on each request that arrives or ends, so 1,000 calls queued on 100
+  connections cost it about 10^5 steps per event: the event loop starves, connections time out
+  while being made, and a cold burst of 1,000 calls ends in `PoolTimeout`s (or stalls) with the
+  pool left holding connections that never finished connecting. `gated` lets at most the pool's
+  size of requests into it at once; the others wait their turn, in order, on a semaphore.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import weakref
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Generic, TypeVar
 
 import httpx
 
 H = TypeVar("H", httpx.Client, httpx.AsyncClient)
+
+DEFAULT_LIMITS = httpx.Limits(
+    max_connections=100, max_keepalive_connections=100, keepalive_expiry=5.0
+)
+"""The pools the SDK makes: httpx's 100 connections, all of them kept alive when idle (5 s)."""
 
 # How many times this process is a forked child of the one that imported nixflex: a pool made
 # in another generation holds the parent's sockets.
@@ -151,6 +171,109 @@ def _same_loop(bound: Any, running: Any) -> bool:
     if isinstance(bound, weakref.ref) and isinstance(running, weakref.ref):
         return bound() is running()
     return bound is running
+
+
+def gated(http: H, size: int) -> H:
+    """`http` with at most `size` requests inside each of its async pools at once (the others
+    wait their turn, in order); a sync `httpx.Client` as it is.
+
+    Wraps httpx's private `_transport` and `_mounts` (proxies); if a newer httpx moves them,
+    `http` is returned ungated.
+    """
+    if not isinstance(http, httpx.AsyncClient):
+        return http
+    transport = getattr(http, "_transport", None)
+    mounts = getattr(http, "_mounts", None)
+    if not isinstance(transport, httpx.AsyncBaseTransport) or not isinstance(mounts, dict):
+        return http
+    http._transport = Gate(transport, size)
+    http._mounts = {
+        pattern: Gate(mounted, size) if isinstance(mounted, httpx.AsyncBaseTransport) else mounted
+        for pattern, mounted in mounts.items()
+    }
+    return http
+
+
+class Gate(httpx.AsyncBaseTransport):
+    """A transport that lets at most `size` requests into `inner` at once, first come first
+    served; a request holds its place until its response is closed (httpx closes it once the
+    body is read, and on any error or cancellation).
+
+    The semaphore is made on the first request, on the event loop the pool is used on (a pool
+    is never used on two loops: `Pool.lease_async` makes a fresh one for another loop).
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, size: int) -> None:
+        self.inner = inner
+        self.size = size
+        self._slots: Any = None
+
+    @property
+    def _pool(self) -> Any:
+        # What reads httpcore's pool through httpx's private `_transport._pool` (the check
+        # after cancelled calls, the tests) sees through the gate.
+        return getattr(self.inner, "_pool", None)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        slots = self._slots
+        if slots is None:
+            slots = self._slots = _semaphore(self.size)
+        if slots.value > 0:
+            await slots.acquire()
+        else:
+            await _wait_for_place(slots, request)
+        try:
+            response = await self.inner.handle_async_request(request)
+        except BaseException:
+            slots.release()
+            raise
+        response.stream = _Releasing(response.stream, slots)
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class _Releasing(httpx.AsyncByteStream):
+    """A response's body that gives its request's place in the `Gate` back when closed."""
+
+    def __init__(self, stream: Any, slots: Any) -> None:
+        self._stream = stream
+        self._slots = slots
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        # The body's own iterator, not a generator around it: a reader that stops early
+        # (a size cap) leaves no half-read generator of ours behind.
+        return self._stream.__aiter__()  # type: ignore[no-any-return]
+
+    async def aclose(self) -> None:
+        slots, self._slots = self._slots, None
+        try:
+            await self._stream.aclose()
+        finally:
+            if slots is not None:
+                slots.release()
+
+
+async def _wait_for_place(slots: Any, request: httpx.Request) -> None:
+    """Wait for a place in the gate no longer than httpx waits for a connection of its pool."""
+    import anyio
+
+    seconds = request.extensions.get("timeout", {}).get("pool")
+    with anyio.move_on_after(seconds if seconds is not None else math.inf) as scope:
+        await slots.acquire()
+    if scope.cancelled_caught:
+        raise httpx.PoolTimeout("no connection of the pool came free in time", request=request)
+
+
+def _semaphore(size: int) -> Any:
+    """A fair anyio semaphore (asyncio or trio) that does not yield when a place is free."""
+    import anyio
+
+    try:
+        return anyio.Semaphore(size, fast_acquire=True)
+    except TypeError:  # anyio < 4.7
+        return anyio.Semaphore(size)
 
 
 def _busy_connections(http: httpx.AsyncClient | httpx.Client) -> int | None:
