@@ -14,7 +14,9 @@ the test's handler returns, which may also tell it to misbehave at the socket le
   `ReadError`, "connection reset by peer");
 - `Reply.stalled_body()`: send the status line, the headers and part of the body, then stall;
 - `Reply.raw()`: write the given bytes instead of an HTTP answer, then close (garbage, a broken
-  status line, a bad chunked encoding...).
+  status line, a bad chunked encoding...);
+- `Reply.trickle()`: write some bytes at once, then the rest one byte at a time (a server that
+  never stops answering, slowly).
 
 A stalled handler wakes when the test releases it, when the server stops, or as soon as the client
 hangs up, so the server's count of open connections (`open_connections`) is the number of
@@ -138,6 +140,7 @@ class Fault(enum.Enum):
     RESET = "reset"
     STALL_BODY = "stall_body"
     RAW = "raw"
+    TRICKLE = "trickle"
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,17 @@ class Reply:
     def raw(cls, data: bytes) -> Reply:
         """Write `data` as it is, instead of an HTTP answer, then close the connection."""
         return cls(body=data, fault=Fault.RAW)
+
+    @classmethod
+    def trickle(cls, at_once: bytes, slowly: bytes, every: float = 0.1) -> Reply:
+        """Write `at_once` (say, the status line and headers), then `slowly` one byte every
+        `every` seconds, until done, released, or the client hangs up; then close."""
+        return cls(
+            body=at_once + slowly,
+            fault=Fault.TRICKLE,
+            stall_seconds=every,
+            declared_length=len(at_once),
+        )
 
 
 Handler = Callable[[Recorded], Reply]
@@ -461,6 +475,18 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
             self.wfile.flush()
             self.close_connection = True
+            return
+        if reply.fault is Fault.TRICKLE:
+            self.close_connection = True
+            at_once = reply.declared_length or 0
+            with contextlib.suppress(OSError):
+                self.wfile.write(reply.body[:at_once])
+                self.wfile.flush()
+                for index in range(at_once, len(reply.body)):
+                    if self.server.owner._released.wait(reply.stall_seconds):
+                        return
+                    self.wfile.write(reply.body[index : index + 1])
+                    self.wfile.flush()
             return
         self.send_response(reply.status)
         for name, value in reply.headers.items():

@@ -11,6 +11,7 @@ the old one leaking) is `_pool.Pool`'s decision.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import logging
@@ -19,18 +20,21 @@ import sys
 import time
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import httpx
 
 from . import _checks
-from ._core import Call, Flow, Hidden, Send, exchange
+from ._body import DEFAULT_MAX_RESPONSE_SIZE, BodyReader, TooLarge
+from ._core import Call, Flow, Hidden, Outcome, Send, exchange
 from ._exceptions import NixflexError
 from ._pacing import Pause
 from ._pool import DEFAULT_LIMITS, Lease, Pool, gated
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator
+
     from typing_extensions import Self
 
     from .resources.numbers import AsyncNumbers, Numbers
@@ -152,12 +156,13 @@ def _log_from_env() -> None:
     logger.setLevel(level)
 
 
-async def _close_shielded(lease: Lease[httpx.AsyncClient]) -> None:
-    """Close a retired pool once its last call ended, even if that call was cancelled."""
+async def _close_shielded(closable: httpx.AsyncClient | httpx.Response) -> None:
+    """Close a retired pool once its last call ended, or a response whose call was cancelled,
+    even inside the cancelled scope."""
     import anyio
 
     with anyio.CancelScope(shield=True):
-        await lease.http.aclose()
+        await closable.aclose()
 
 
 async def _async_sleep(seconds: float) -> None:
@@ -180,6 +185,7 @@ class _BaseClient(Generic[H]):
         base_url: str | None,
         timeout: float | httpx.Timeout | None,
         max_retries: int,
+        max_response_size: int,
         http_client: H | None,
     ) -> None:
         self._authorization, self._key_id, self._secrets = _resolve_key(api_key, key_id, key_secret)
@@ -187,10 +193,11 @@ class _BaseClient(Generic[H]):
             base_url or os.environ.get("NIXFLEX_BASE_URL") or DEFAULT_BASE_URL
         )
         """The API's base URL, without a trailing slash."""
-        self.timeout = _checks.timeout(timeout)
-        """The timeout given to the client, or `None` for the pool's own (see `timeout=`)."""
+        self._set_timeout(timeout)
         self.max_retries = _checks.whole_number(max_retries, "max_retries", 0)
         """How many times a failed call is tried again."""
+        self.max_response_size = _checks.whole_number(max_response_size, "max_response_size", 1)
+        """Bytes of a decoded answer accepted at most; a larger one is refused."""
         self._pause = Pause()
         if http_client is None:
             self._pool = Pool(self._new_http(), self._new_http)
@@ -273,6 +280,15 @@ class _BaseClient(Generic[H]):
             max_retries=self.max_retries,
             secrets=self._secrets,
             pause=self._pause,
+            deadline=self._deadline,
+        )
+
+    def _set_timeout(self, timeout: float | httpx.Timeout | None) -> None:
+        self.timeout = _checks.timeout(timeout)
+        """The timeout given to the client, or `None` for the pool's own (see `timeout=`)."""
+        # A number bounds each attempt end to end; an httpx.Timeout keeps httpx's meaning.
+        self._deadline = (
+            None if isinstance(timeout, httpx.Timeout) or timeout is None else (float(timeout))
         )
 
     def with_options(
@@ -280,6 +296,7 @@ class _BaseClient(Generic[H]):
         *,
         timeout: float | httpx.Timeout | None = _UNSET,
         max_retries: int = _UNSET,
+        max_response_size: int = _UNSET,
     ) -> Self:
         """A client with other settings that shares this one's connection pool.
 
@@ -289,6 +306,7 @@ class _BaseClient(Generic[H]):
         Args:
             timeout: the copy's timeout, seconds or an `httpx.Timeout`; unchanged if not given.
             max_retries: the copy's retries; unchanged if not given.
+            max_response_size: the copy's size cap, in bytes; unchanged if not given.
 
         Raises:
             ValueError: a timeout that is not positive, or `max_retries` below 0.
@@ -305,9 +323,13 @@ class _BaseClient(Generic[H]):
             del clone.__dict__[name]
         clone._closes_pool = False
         if timeout is not _UNSET:
-            clone.timeout = _checks.timeout(timeout)
+            clone._set_timeout(timeout)
         if max_retries is not _UNSET:
             clone.max_retries = _checks.whole_number(max_retries, "max_retries", 0)
+        if max_response_size is not _UNSET:
+            clone.max_response_size = _checks.whole_number(
+                max_response_size, "max_response_size", 1
+            )
         return clone
 
     @property
@@ -334,17 +356,24 @@ class Client(_BaseClient[httpx.Client]):
         key_id: the key's id, with `key_secret`, instead of `api_key`.
         key_secret: the key's secret, with `key_id`.
         base_url: by default `NIXFLEX_BASE_URL`, else `https://api.nixflex.com`.
-        timeout: seconds, or an `httpx.Timeout`. By default 5 s to connect and 60 s for the
-            rest; a `http_client` of your own keeps its timeout unless you pass one here.
+        timeout: seconds (a number), or an `httpx.Timeout`. A number bounds each attempt end
+            to end, whatever the server does (a trickled answer included), and a whole call to
+            `(max_retries + 1) * timeout` plus its retry waits. An `httpx.Timeout` keeps httpx's
+            meaning: a bound on each socket operation. By default `httpx.Timeout(60, connect=5)`;
+            a `http_client` of your own keeps its timeout unless you pass one here.
         max_retries: how many times a failed call is tried again (see "Retries" in the docs).
+        max_response_size: the largest decoded answer accepted, in bytes (16 MiB by default,
+            far above the largest documented answer); a larger one raises
+            `APIResponseValidationError` without being read further.
         http_client: an `httpx.Client` of your own (proxies, transports, mounts). You close it.
 
     Raises:
         NixflexError: no key was given or found, it is not `KEY_ID:KEY_SECRET` (no `:`, or a
             half is empty), or it holds whitespace or a stray newline (the message names the
             argument or variable, never the key).
-        ValueError: `base_url` is not an http(s) URL, `timeout` is not positive, or
-            `max_retries` is below 0.
+        ValueError: `base_url` is not an http(s) URL (or holds a password, a query or a
+            fragment), `timeout` is not positive, `max_retries` is below 0, or
+            `max_response_size` below 1.
         TypeError: `http_client` is not an `httpx.Client`, or `max_retries` not an `int`.
 
     Example:
@@ -366,6 +395,7 @@ class Client(_BaseClient[httpx.Client]):
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         http_client: httpx.Client | None = None,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.Client):
@@ -377,6 +407,7 @@ class Client(_BaseClient[httpx.Client]):
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
+            max_response_size=max_response_size,
             http_client=http_client,
         )
 
@@ -404,7 +435,7 @@ class Client(_BaseClient[httpx.Client]):
             step = next(flow)
             while True:
                 if isinstance(step, Send):
-                    step = flow.send(self._send(http, step.request))
+                    step = flow.send(self._send(http, step))
                 else:
                     self._sleep(step.seconds)
                     step = flow.send(None)
@@ -413,12 +444,41 @@ class Client(_BaseClient[httpx.Client]):
         finally:
             flow.close()
 
-    @staticmethod
-    def _send(http: httpx.Client, request: httpx.Request) -> httpx.Response | Exception:
+    @classmethod
+    def _new_http(
+        cls, transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None
+    ) -> httpx.Client:
+        # Its connections keep an attempt's deadline. Imported here: `_deadline` needs
+        # httpcore, which httpx itself imports only when the first pool is made (~90 ms).
+        from ._deadline import armed
+
+        return armed(super()._new_http(transport))
+
+    def _send(self, http: httpx.Client, step: Send) -> Outcome:
+        token = None
+        if step.deadline is not None:
+            from ._deadline import DEADLINE
+
+            token = DEADLINE.set(step.deadline)
         try:
-            return http.send(request, auth=None, follow_redirects=False)
-        except httpx.HTTPError as exc:
+            response = http.send(step.request, auth=None, follow_redirects=False, stream=True)
+            try:
+                reader = BodyReader(response, self.max_response_size, step.deadline)
+                if reader.streaming:
+                    for chunk in response.iter_raw():
+                        reader.feed(chunk)
+                        if reader.full:
+                            break
+                return reader.finish()
+            finally:
+                response.close()
+        except (httpx.HTTPError, TooLarge) as exc:
             return exc
+        finally:
+            if token is not None:
+                from ._deadline import DEADLINE
+
+                DEADLINE.reset(token)
 
     def close(self) -> None:
         """Close the connection pool (unless it is your own `http_client`). Safe to repeat."""
@@ -450,13 +510,16 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         key_id: the key's id, with `key_secret`, instead of `api_key`.
         key_secret: the key's secret, with `key_id`.
         base_url: by default `NIXFLEX_BASE_URL`, else `https://api.nixflex.com`.
-        timeout: seconds, or an `httpx.Timeout` (default: 5 s to connect, 60 s for the rest).
+        timeout: seconds (each attempt end to end), or an `httpx.Timeout` (each socket
+            operation); see `Client`.
         max_retries: how many times a failed call is tried again.
+        max_response_size: the largest decoded answer accepted, in bytes (16 MiB by default).
         http_client: an `httpx.AsyncClient` of your own. You close it.
 
     Raises:
         NixflexError: no key was given or found, or it is malformed (see `Client`).
-        ValueError: `base_url`, `timeout` or `max_retries` is out of range.
+        ValueError: `base_url`, `timeout`, `max_retries` or `max_response_size` is out of
+            range.
         TypeError: `http_client` is not an `httpx.AsyncClient`.
 
     Example:
@@ -477,6 +540,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
@@ -488,6 +552,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
+            max_response_size=max_response_size,
             http_client=http_client,
         )
 
@@ -515,7 +580,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
             step = next(flow)
             while True:
                 if isinstance(step, Send):
-                    step = flow.send(await self._send(lease.http, step.request))
+                    step = flow.send(await self._attempt(lease, step))
                 else:
                     await self._sleep(step.seconds)
                     step = flow.send(None)
@@ -529,14 +594,43 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
             flow.close()
             lease.in_flight -= 1
             if lease.retired and lease.in_flight == 0:
-                await _close_shielded(lease)
+                await _close_shielded(lease.http)
 
-    @staticmethod
-    async def _send(http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response | Exception:
+    async def _attempt(self, lease: Lease[httpx.AsyncClient], step: Send) -> Outcome:
+        if step.deadline is None:
+            return await self._send(lease.http, step)
+        import anyio
+
+        with anyio.move_on_after(step.deadline - time.monotonic()):
+            return await self._send(lease.http, step)
+        # The deadline cancelled the attempt half-way: a connection may have been orphaned.
+        self._pool.cancelled(lease)
+        return httpx.ReadTimeout("no whole answer within the call's timeout", request=step.request)
+
+    async def _send(self, http: httpx.AsyncClient, step: Send) -> Outcome:
         try:
-            return await http.send(request, auth=None, follow_redirects=False)
+            response = await http.send(step.request, auth=None, follow_redirects=False, stream=True)
         except httpx.HTTPError as exc:
             return exc
+        try:
+            reader = BodyReader(response, self.max_response_size, step.deadline)
+            if reader.streaming:
+                # Closed here, not by the garbage collector, when an error body stops at 64 KiB
+                # (trio warns about an async generator left half-read).
+                raw = cast("AsyncGenerator[bytes, None]", response.aiter_raw())
+                async with contextlib.aclosing(raw) as chunks:
+                    async for chunk in chunks:
+                        reader.feed(chunk)
+                        if reader.full:
+                            break
+            outcome: Outcome = reader.finish()
+        except (httpx.HTTPError, TooLarge) as exc:
+            outcome = exc
+        except BaseException:
+            await _close_shielded(response)  # cancelled: close it all the same
+            raise
+        await response.aclose()
+        return outcome
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it is your own `http_client`). Safe to repeat.

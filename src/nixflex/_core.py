@@ -25,11 +25,13 @@ import attrs
 import httpx
 
 from . import _checks
+from ._body import TooLarge
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
+    RateLimitError,
     error_class,
     request_id_of,
 )
@@ -290,10 +292,13 @@ def _mask_chain(exc: BaseException | None, secrets: list[str]) -> None:
 
 @attrs.frozen
 class Send:
-    """A step of `exchange`: send `request`; the driver sends back the `httpx.Response`, or the
-    `httpx.HTTPError` the send raised."""
+    """A step of `exchange`: send `request` and read its answer whole; the driver sends back the
+    `httpx.Response` (its body read, see `_body`), or the `httpx.HTTPError` (or `_body.TooLarge`)
+    that ended the attempt. With a `deadline` (`time.monotonic()`), the attempt ends by then,
+    whatever the server does, in an `httpx.TimeoutException`."""
 
     request: httpx.Request
+    deadline: float | None = None
 
 
 @attrs.frozen
@@ -316,8 +321,14 @@ def exchange(
     max_retries: int,
     secrets: Hidden[tuple[str, ...]],
     pause: Pause,
+    deadline: float | None = None,
 ) -> Flow[T]:
     """Send `request` until it succeeds, fails for good, or runs out of retries.
+
+    `deadline` is the client's `timeout=` when it was given as a number: each attempt then ends
+    within it, end to end, and all attempts together within `(max_retries + 1) * deadline` (the
+    time left shrinks the last attempts' budget), retry waits aside. A pause longer than that
+    (another call's 429) is not sat out: the call raises `RateLimitError` at once.
 
     Yields `Send(request)`, answered with the `httpx.Response` or the httpx exception, and
     `Sleep(seconds)`, answered with `None`. Returns the parsed result, or raises the call's
@@ -328,15 +339,22 @@ def exchange(
     """
     secrets = Hidden(secrets.reveal() + call.secrets)
     landed_before = False
+    budget = None if deadline is None else (max_retries + 1) * deadline
     for attempt in range(max_retries + 1):
         wait = pause.remaining(call.method)
         if wait > 0:
+            if deadline is not None and wait > deadline:
+                raise paused_error(pause, wait, deadline, secrets.reveal())
             yield Sleep(wait)
         started = time.monotonic()
+        ends = None
+        if budget is not None and deadline is not None:
+            ends = started + min(deadline, budget)
+            _limit_timeouts(request, min(deadline, budget))
         pause.sent(call.method)
         outcome = None
         try:
-            outcome = yield Send(request)
+            outcome = yield Send(request, ends)
         finally:
             pause.answered(
                 call.method, outcome.headers if isinstance(outcome, httpx.Response) else None
@@ -344,6 +362,8 @@ def exchange(
         if outcome is None:
             raise TypeError("the driver must send back what Send gave: a response or an error")
         elapsed = time.monotonic() - started
+        if budget is not None:
+            budget = max(budget - elapsed, 0.001)
         _log_attempt(
             call, outcome, attempt=attempt, of=max_retries + 1, elapsed=elapsed, secrets=secrets
         )
@@ -353,7 +373,7 @@ def exchange(
         landed_before = landed_before or may_have_landed(outcome)
         logger.debug("%s %s: retrying in %.2f s", call.method, call.path, delay)
         if isinstance(outcome, httpx.Response) and outcome.status_code == 429:
-            pause.extend(delay)  # waited out at the top of the loop, with every other call
+            pause.extend(delay, outcome)  # waited out at the top of the loop, by every call
         else:
             yield Sleep(delay)
     raise AssertionError("unreachable: the last attempt's retry delay is None")
@@ -368,6 +388,8 @@ def finish(
     landed_before: bool = False,
 ) -> T:
     """The result of a call whose last attempt ended in `outcome`, or its exception."""
+    if isinstance(outcome, TooLarge):
+        raise too_large_error(outcome, secrets.reveal()) from None
     if isinstance(outcome, Exception):
         raise connection_error(outcome, request, secrets.reveal()) from outcome
     if outcome.status_code == 404 and call.gone_means_done and landed_before:
@@ -382,6 +404,42 @@ def finish(
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         # Built in a helper: this frame, which error trackers record, keeps no unmasked text.
         raise shape_error(outcome, exc, secrets.reveal()) from None
+
+
+def too_large_error(too_large: TooLarge, secrets: Iterable[str]) -> APIResponseValidationError:
+    """The exception for a success past the client's `max_response_size`."""
+    error = APIResponseValidationError(
+        f"{too_large} (max_response_size): it was not read further",
+        response=too_large.response,
+    )
+    error.request_id = mask(error.request_id, secrets)
+    return error
+
+
+def paused_error(
+    pause: Pause, wait: float, timeout: float, secrets: Iterable[str]
+) -> RateLimitError:
+    """The exception for a call that would wait out a pause longer than its own timeout."""
+    cause = pause.cause
+    error = RateLimitError(
+        f"the client is paused for {wait:.1f} s more by the API's rate limit, longer than "
+        f"this call's timeout of {timeout:g} s",
+        response=cause if cause is not None else httpx.Response(429),
+        retry_after=wait,
+        rate_limit=None if cause is None else RateLimit.from_headers(cause.headers),
+    )
+    error.request_id = mask(error.request_id, secrets)
+    return error
+
+
+def _limit_timeouts(request: httpx.Request, seconds: float) -> None:
+    """Make no single operation of the attempt wait longer than the attempt may take."""
+    timeouts = request.extensions.get("timeout")
+    if isinstance(timeouts, dict):
+        request.extensions["timeout"] = {
+            name: seconds if value is None else min(value, seconds)
+            for name, value in timeouts.items()
+        }
 
 
 def shape_error(

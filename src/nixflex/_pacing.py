@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 
 import attrs
+import httpx
 
 # A wait longer than this is not slept on (the same cap as a Retry-After: see `_retry`).
 MAX_WAIT = 60.0
@@ -84,6 +85,8 @@ class Pause:
     def __init__(self) -> None:
         self._until = 0.0
         self._budgets = {"read": _Budget(), "write": _Budget()}
+        self.cause: httpx.Response | None = None
+        """The answer that made the client wait: the last retried 429."""
 
     def remaining(self, method: str = "GET") -> float:
         """Seconds a call of `method` should wait before it is sent; 0 when it may go."""
@@ -97,9 +100,11 @@ class Pause:
                 wait = max(wait, budget.reset - now)
         return max(wait, 0.0)
 
-    def extend(self, seconds: float) -> None:
-        """Make every call wait at least `seconds` from now (after a retried 429)."""
+    def extend(self, seconds: float, cause: httpx.Response | None = None) -> None:
+        """Make every call wait at least `seconds` from now (after `cause`, a retried 429)."""
         self._until = max(self._until, time.monotonic() + seconds)
+        if cause is not None:
+            self.cause = cause
 
     def sent(self, method: str) -> None:
         """A call of `method` is on its way."""
@@ -131,6 +136,11 @@ class Pause:
             return
         if not math.isfinite(reset):
             return
-        # The calls still on their way were sent after the server counted this one.
-        budget.left = remaining - budget.in_flight
-        budget.reset = time.monotonic() + (reset - time.time())
+        resets = time.monotonic() + (reset - time.time())
+        # The calls still on their way may not be counted yet. Answers arrive out of order: in
+        # the same window, an older answer (more left) must not undo a newer one.
+        left = remaining - budget.in_flight
+        if budget.left is not None and abs(resets - budget.reset) < 0.5:
+            left = min(left, budget.left)
+        budget.left = left
+        budget.reset = resets

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 import nixflex
-from nixflex.testing import Account, FakeNixflex, FakeServer, TwilioAccount
+from nixflex.testing import Account, FakeNixflex, FakeServer, RateLimits, TwilioAccount
 from tests.support import AnyClient, run
 
 pytestmark = pytest.mark.anyio
@@ -26,11 +26,14 @@ CLINICS = [f"+4420{i:08d}" for i in range(1, 201)]
 NOT_IN_TWILIO = "+447700900555"  # in no Twilio account
 ALREADY_ATTACHED = CLINICS[42]
 RATE_LIMITED = 6
+# The API's limits (600 reads, 120 writes per key) in windows of 2 s instead of a minute: the SDK
+# paces 200 imports as it would against the API, in seconds. One test below keeps the minute.
+FAST_WINDOWS = RateLimits(reads=600, writes=120, window=2)
 
 
 class Seeded:
-    def __init__(self) -> None:
-        self.fake = FakeNixflex()
+    def __init__(self, rate_limits: RateLimits | None = FAST_WINDOWS) -> None:
+        self.fake = FakeNixflex(rate_limits=rate_limits)
         self.account: Account = self.fake.add_account()
         self.agent_id = self.fake.add_agent(self.account, agent_id="agent_ringback_dental")
         # Half the clinics sit in one Twilio account, half in another.
@@ -194,3 +197,20 @@ async def test_concurrency_bounds_the_requests_in_flight(
     assert not result.failed
     assert transport.most_in_flight == 3
     assert [n.custom_prompt for n in result.succeeded] == list(profiles.values())
+
+
+def test_a_200_clinic_rollout_at_the_apis_own_limits_meets_no_429() -> None:
+    # 120 writes a minute: the SDK reads X-RateLimit-Remaining, counts its calls in flight, and
+    # waits for the minute to turn instead of running into the limit. Up to 60 s of waiting, so
+    # once, on the sync client; the pacing is the core's, shared by every client, and the
+    # rollouts above run it on each with 2 s windows.
+    seeded = Seeded(rate_limits=RateLimits())
+    with (
+        seeded.fake.serve() as server,
+        nixflex.Client(api_key=seeded.account.api_key, base_url=server.url) as client,
+    ):
+        result = client.phone_numbers.import_many(seeded.rollout(), concurrency=16)
+    assert len(result.succeeded) == 199
+    posts = [r for r in seeded.fake.requests if r.method == "POST"]
+    assert [r for r in posts if r.status == 429] == []
+    assert len(posts) == 201

@@ -235,8 +235,8 @@ async def test_500_concurrent_calls_on_one_async_client_all_complete(
         )
         for number, answer in enumerate(answers):
             check_answer(number, answer)
-        # httpx's default pool keeps at most 20 connections idle: the rest are closed.
-        assert await settle(loopback, at_most=20) <= 20
+        # The SDK's pool keeps idle connections up to its size (100), to serve the next burst.
+        assert await settle(loopback, at_most=100) <= 100
     assert server.faults == 100
     assert len(loopback.requests) == 600
     assert len(sleeps) == 100

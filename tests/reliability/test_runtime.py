@@ -33,7 +33,8 @@ AGENTS = ("agent_parent", "agent_child")
 @pytest.fixture
 def served() -> Iterator[tuple[FakeServer, str]]:
     """A loopback emulator with one number on each of two agents, and the account's key."""
-    fake = FakeNixflex(seed=11, record_requests=False)
+    # No rate limits: 5,000 calls in a few seconds are the point here, not pacing.
+    fake = FakeNixflex(seed=11, record_requests=False, rate_limits=None)
     account = fake.add_account()
     fake.add_twilio_account(numbers=["+447700900001", "+447700900002"])
     for agent_id, number in zip(AGENTS, ["+447700900001", "+447700900002"], strict=True):

@@ -31,9 +31,30 @@ async def test_a_429_pauses_every_call_of_the_client_and_its_copies(
     assert sleeps == [pytest.approx(30, abs=1)]
     # The sleeps above were not real, so the pause still runs: a later call waits it out first,
     # through a with_options copy too, before it sends anything.
-    await run(client.with_options(timeout=5).numbers.release("num_1"))
+    await run(client.with_options(max_retries=5).numbers.release("num_1"))
     assert sleeps[1] == pytest.approx(30, abs=1)
     assert release.call_count == 1
+
+
+async def test_a_copy_whose_timeout_is_shorter_than_the_pause_raises_instead_of_waiting(
+    client: AnyClient, api: respx.MockRouter, sleeps: list[float]
+) -> None:
+    limited = httpx.Response(
+        429,
+        headers={"Retry-After": "30", "x-request-id": "req_429"},
+        json={"error": {"code": "rate_limit_exceeded", "message": "slow down"}},
+    )
+    api.get("/v1/phone-numbers").mock(side_effect=[limited, httpx.Response(200, json=[])])
+    release = api.delete("/v1/numbers/num_1").respond(204)
+    await run(client.phone_numbers.list())
+    # A copy for a request handler: 5 s end to end, no retries. It does not sit out 30 s.
+    quick = client.with_options(timeout=5, max_retries=0)
+    with pytest.raises(nixflex.RateLimitError) as caught:
+        await run(quick.numbers.release("num_1"))
+    assert 25 < (caught.value.retry_after or 0) <= 30
+    assert caught.value.request_id == "req_429"
+    assert release.call_count == 0
+    assert len(sleeps) == 1
 
 
 @pytest.mark.parametrize(

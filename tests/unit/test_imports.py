@@ -23,6 +23,7 @@ import nixflex
 SRC = Path(nixflex.__file__).parent
 OPTIONAL = (
     "anyio",
+    "httpcore",
     "asyncio",
     "cattrs",
     "nixflex._convert",
@@ -36,7 +37,9 @@ SDK_MODULES = [
     *sorted(
         info.name
         for info in pkgutil.walk_packages(nixflex.__path__, "nixflex.")
-        if not info.name.startswith(("nixflex.testing", "nixflex._display", "nixflex._convert"))
+        if not info.name.startswith(
+            ("nixflex.testing", "nixflex._display", "nixflex._convert", "nixflex._deadline")
+        )
     ),
 ]
 
@@ -61,6 +64,11 @@ def test_the_sdk_modules_are_all_found() -> None:
 @pytest.mark.parametrize("module", SDK_MODULES)
 def test_importing_a_module_of_the_sdk_loads_nothing_optional(module: str) -> None:
     assert loaded_by(module) == []
+
+
+def test_the_deadline_loads_httpcore_which_a_pool_needs_anyway() -> None:
+    # Imported when the sync client makes its pool, as httpx imports httpcore then.
+    assert loaded_by("nixflex._deadline") == ["anyio", "httpcore"]
 
 
 def test_the_converter_loads_cattrs_and_nothing_else_optional() -> None:
