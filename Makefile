@@ -18,6 +18,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check --output-format concise src tests examples bench
 	$(PY) -m ruff format --check src tests examples bench
 	$(PY) -m mypy
+	$(PY) -m pyright
 
 pytest: $(STAMP)
 	$(PY) -m pytest

@@ -438,7 +438,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     # Headers and body go out in two writes: without this, Nagle's algorithm and the client's
     # delayed ACK hold every answer back by 40 ms.
     disable_nagle_algorithm = True
-    server: _Server
+    server: _Server  # pyright: ignore[reportIncompatibleVariableOverride]
 
     def setup(self) -> None:
         super().setup()

@@ -164,7 +164,7 @@ def _transport_class() -> type[Any]:
             chunks, self._chunks = self._chunks, None
             try:
                 if chunks is not None and hasattr(chunks, "aclose"):
-                    await chunks.aclose()
+                    await chunks.aclose()  # pyright: ignore[reportAttributeAccessIssue]
                 await self._inner.aclose()
             except Exception as exc:
                 error = translated(exc, self._request)

@@ -175,9 +175,10 @@ def _model_body(
     ]
     for field in attrs.fields(hints):
         name = field.name
-        names = wire_names(field)
+        # A list: type checkers narrow a tuple's length through the checks below.
+        names = list(wire_names(field))
         if camel_first and len(names) > 1 and names[1] == _camel(name):
-            names = (names[1], names[0], *names[2:])
+            names = [names[1], names[0], *names[2:]]
         inner, optional = _split_optional(field.type)
         checks = _check_lines(name, inner, optional, scope, conv)
         scope[f"_set_{name}"] = getattr(cls, name).__set__
@@ -187,7 +188,7 @@ def _model_body(
             lines.extend(checks)
         elif optional and field.default is None:
             # A missing key and a null mean the same here: no sentinel needed at the end.
-            *firsts, last = names
+            firsts, last = names[:-1], names[-1]
             for index, wire in enumerate(firsts):
                 read = f"v = o.get({wire!r}, _MISSING)"
                 lines.append(read if index == 0 else f"if v is _MISSING: {read}")

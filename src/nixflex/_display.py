@@ -242,6 +242,6 @@ def data_frame(items: Iterable[T], item_type: type[T] | None = None) -> pd.DataF
         series = pd.Series([getattr(item, field.name) for item in listed], dtype=object)
         if dtype.startswith("datetime64"):
             series = pd.to_datetime(series, utc=True)
-        columns[field.name] = series.astype(dtype)
+        columns[field.name] = series.astype(dtype)  # pyright: ignore[reportCallIssue, reportArgumentType]
     frame = pd.DataFrame(columns, columns=list(columns))
     return frame

@@ -232,9 +232,11 @@ class Paginator(Generic[T]):
         """
         _require_pandas()
         items: list[T] = []
+        item_type: type[T] | None = None
         for page in self.iter_pages():
             items.extend(page.items)
-        return to_pandas(items, _item_type(page.items))
+            item_type = _item_type(page.items)
+        return to_pandas(items, item_type)
 
 
 # --- async ---------------------------------------------------------------------------------------
@@ -324,6 +326,8 @@ class AsyncPaginator(Generic[T]):
         """Every item of every page as a pandas DataFrame (see `Paginator.to_pandas`)."""
         _require_pandas()
         items: list[T] = []
+        item_type: type[T] | None = None
         async for page in self.iter_pages():
             items.extend(page.items)
-        return to_pandas(items, _item_type(page.items))
+            item_type = _item_type(page.items)
+        return to_pandas(items, item_type)

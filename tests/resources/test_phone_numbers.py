@@ -112,6 +112,7 @@ async def test_import_sends_custom_prompt_whenever_it_is_given(
     assert sent_json(only_request(api))["custom_prompt"] == profile
     assert number.custom_prompt == profile
     assert number.created_at == datetime(2025, 1, 15, 10, 45, tzinfo=timezone.utc)
+    assert number.created_at is not None
     assert number.created_at.utcoffset() is not None
 
 
@@ -247,16 +248,148 @@ async def test_an_answer_without_its_envelope_parses_too(
     assert updated == imported == expected
 
 
-async def test_update_requires_custom_prompt_by_keyword(
+async def test_update_takes_its_settings_by_keyword_and_needs_one(
     client: AnyClient, api: respx.MockRouter
 ) -> None:
-    # mypy (strict, so warn_unused_ignores) proves each ignore below covers a real error:
-    # forgetting custom_prompt must not type-check, since it could clear a profile by accident.
-    with pytest.raises(TypeError, match="custom_prompt"):
-        client.phone_numbers.update(NUMBER)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="at least one setting"):
+        await run(client.phone_numbers.update(NUMBER))
     with pytest.raises(TypeError):
-        client.phone_numbers.update(NUMBER, PROFILE)  # type: ignore[call-arg]
+        client.phone_numbers.update(NUMBER, PROFILE)  # type: ignore[misc]
     assert api.calls.call_count == 0
+
+
+EVERY_SETTING: dict[str, Any] = {
+    "custom_prompt": PROFILE,
+    "voice_id": "voice_21m00Tcm4TlvDq8ikWAM",
+    "sms_prompt": "Answer texts briefly.",
+    "web_prompt": "You are on the website.",
+    "sms_reply_enabled": True,
+    "voicemail_leave_enabled": True,
+    "voicemail_message": "Sorry we missed you.",
+    "speaking_rate": 1.2,
+    "dtmf_enabled": False,
+    "record_call": True,
+    "recording_source": "nixflex",
+}
+
+
+async def test_update_sends_only_the_settings_passed(
+    client: AnyClient, api: respx.MockRouter
+) -> None:
+    route = api.patch(ONE_PATH).respond(
+        200, json={"phone_number": {"phone_number": NUMBER, "agent_id": AGENT}}
+    )
+
+    await run(client.phone_numbers.update(NUMBER, sms_reply_enabled=False))
+    await run(client.phone_numbers.update(NUMBER, voice_id=None, speaking_rate=None))
+    await run(client.phone_numbers.update(NUMBER, **EVERY_SETTING))
+
+    sent = [sent_json(call.request) for call in route.calls]
+    assert sent[0] == {"sms_reply_enabled": False}
+    # None goes out as null: it clears the setting (the agent's own voice and rate apply).
+    assert sent[1] == {"voice_id": None, "speaking_rate": None}
+    assert sent[2] == EVERY_SETTING
+
+
+async def test_update_reads_every_setting_back(client: AnyClient, api: respx.MockRouter) -> None:
+    answer = {
+        "phoneNumber": NUMBER,
+        "agentId": AGENT,
+        "provider": "telnyx",
+        "telnyxNumberId": "1293384261075731499",
+        **{name: value for name, value in EVERY_SETTING.items()},
+        "speaking_rate": 1,
+    }
+    api.patch(ONE_PATH).respond(200, json={"phone_number": answer})
+
+    number = await run(client.phone_numbers.update(NUMBER, speaking_rate=1))
+
+    assert_type(number, PhoneNumber)
+    assert number.provider == "telnyx"
+    assert number.telnyx_number_id == "1293384261075731499"
+    assert number.twilio_number_sid is None
+    assert number.sms_reply_enabled is True
+    assert number.recording_source == "nixflex"
+    assert number.speaking_rate == 1
+    assert number.voicemail_message == "Sorry we missed you."
+
+
+@pytest.mark.parametrize(
+    ("settings", "match"),
+    [
+        ({"sms_reply_enabled": "yes"}, "sms_reply_enabled must be bool"),
+        ({"speaking_rate": "fast"}, "speaking_rate must be int or float"),
+        ({"speaking_rate": True}, "speaking_rate must be int or float"),
+        ({"voice_id": 7}, "voice_id must be str"),
+    ],
+)
+async def test_update_refuses_a_value_of_the_wrong_type_before_sending(
+    client: AnyClient, api: respx.MockRouter, settings: dict[str, Any], match: str
+) -> None:
+    with pytest.raises(TypeError, match=match):
+        await run(client.phone_numbers.update(NUMBER, **settings))
+    assert api.calls.call_count == 0
+
+
+async def test_update_raises_voicemail_message_required(
+    client: AnyClient, api: respx.MockRouter
+) -> None:
+    error = {"error": {"code": "voicemail_message_required", "message": "Save a message first."}}
+    api.patch(ONE_PATH).respond(400, json=error)
+
+    with pytest.raises(nixflex.VoicemailMessageRequiredError):
+        await run(client.phone_numbers.update(NUMBER, voicemail_leave_enabled=True))
+
+
+async def test_update_many_patches_each_number_with_its_own_settings(
+    client: AnyClient, api: respx.MockRouter
+) -> None:
+    other = "+442011110002"
+    first = api.patch(ONE_PATH).respond(
+        200, json={"phone_number": {"phone_number": NUMBER, "agent_id": AGENT}}
+    )
+    second = api.patch("/v1/phone-numbers/%2B442011110002").respond(
+        404, json={"error": {"code": "number_not_found", "message": "No such number."}}
+    )
+
+    result = await run(
+        client.phone_numbers.update_many(
+            {NUMBER: {"sms_reply_enabled": True, "voice_id": None}, other: {"record_call": False}}
+        )
+    )
+
+    assert sent_json(first.calls.last.request) == {"sms_reply_enabled": True, "voice_id": None}
+    assert sent_json(second.calls.last.request) == {"record_call": False}
+    assert [item.input for item in result] == [NUMBER, other]
+    assert result.items[0].ok
+    assert isinstance(result.items[1].error, nixflex.NumberNotFoundError)
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({NUMBER: {"colour": "red"}}, TypeError),
+        ({NUMBER: {}}, ValueError),
+        ({NUMBER: {"record_call": True}, " ": {"record_call": True}}, ValueError),
+        ({NUMBER: "custom_prompt"}, TypeError),
+    ],
+    ids=["unknown-setting", "no-setting", "blank-number", "not-a-mapping"],
+)
+async def test_update_many_checks_every_item_before_sending(
+    client: AnyClient, api: respx.MockRouter, changes: Any, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match="item"):
+        await run(client.phone_numbers.update_many(changes))
+    assert api.calls.call_count == 0
+
+
+def test_update_signature_shows_no_private_name() -> None:
+    import inspect
+
+    for method in (nixflex.PhoneNumbers.update, nixflex.AsyncPhoneNumbers.update):
+        shown = str(inspect.signature(method))
+        assert "voice_id: 'str | None' = NOT_GIVEN" in shown
+        assert "_" + "NotGiven" not in shown
 
 
 # --- delete --------------------------------------------------------------------------------------

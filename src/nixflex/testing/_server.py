@@ -154,7 +154,7 @@ class _Handler(BaseHTTPRequestHandler):
     # delayed ACKs on loopback.
     wbufsize = 64 * 1024
     disable_nagle_algorithm = True
-    server: _HTTPServer
+    server: _HTTPServer  # pyright: ignore[reportIncompatibleVariableOverride]
 
     def setup(self) -> None:
         super().setup()
