@@ -17,6 +17,8 @@ with nixflex.Client() as client:  # NIXFLEX_API_KEY="KEY_ID:KEY_SECRET" from the
 emulator of the API for your tests.
 """
 
+from typing import TYPE_CHECKING
+
 from ._aiohttp import DefaultAioHttpClient
 from ._bulk import BulkError, BulkItem, BulkResult, ImportRequest
 from ._client import AsyncClient, Client
@@ -120,3 +122,39 @@ __all__ = [
     "__version__",
     "to_pandas",
 ]
+
+
+# nixflex 0.2's top-level names, and what replaces each in 1.0. Not aliases: the 1.0 classes
+# take other arguments and return typed models, so an alias would only pretend to be compatible.
+_RENAMED_IN_1 = {
+    "Nixflex": "nixflex.Client",
+    "AsyncNixflex": "nixflex.AsyncClient",
+    "verify_webhook_signature": "nixflex.webhooks.verify (it raises instead of returning False)",
+    "NixflexAuthenticationError": "nixflex.AuthenticationError",
+    "NixflexPaymentRequiredError": "nixflex.PaymentRequiredError",
+    "NixflexNotFoundError": "nixflex.NotFoundError",
+    "NixflexRateLimitError": "nixflex.RateLimitError (.retry_after_seconds is .retry_after)",
+    "NixflexInvalidRequestError": "nixflex.BadRequestError (or UnprocessableEntityError for 422)",
+    "NixflexServerError": "nixflex.InternalServerError",
+    "NixflexConnectionError": "nixflex.APIConnectionError",
+}
+
+
+def _renamed_in_1(name: str) -> object:
+    renamed = _RENAMED_IN_1.get(name)
+    if renamed is None:
+        raise AttributeError(f"module 'nixflex' has no attribute {name!r}")
+    # ImportError, so that `from nixflex import Nixflex` shows this message (an AttributeError
+    # would become a bare "cannot import name").
+    raise ImportError(
+        f"nixflex.{name} is from nixflex 0.2; in nixflex 1.0 use {renamed}. "
+        "Every 0.2 name and its 1.0 replacement: https://docs.nixflex.com/python/migrating/",
+        name=name,
+        path=__file__,
+    )
+
+
+if not TYPE_CHECKING:
+    # Hidden from type checkers: a module `__getattr__` would make them accept any misspelt
+    # `nixflex.X` as a valid attribute.
+    __getattr__ = _renamed_in_1
