@@ -17,7 +17,7 @@ with nixflex.Client() as client:  # NIXFLEX_API_KEY="KEY_ID:KEY_SECRET" from the
 emulator of the API for your tests.
 """
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from ._aiohttp import DefaultAioHttpClient
 from ._bulk import BulkError, BulkItem, BulkResult, ImportRequest
@@ -154,7 +154,7 @@ def _renamed_in_1(name: str) -> object:
     )
 
 
-if not TYPE_CHECKING:
+if not _TYPE_CHECKING:
     # Hidden from type checkers: a module `__getattr__` would make them accept any misspelt
     # `nixflex.X` as a valid attribute.
     __getattr__ = _renamed_in_1
