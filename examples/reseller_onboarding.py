@@ -56,9 +56,11 @@ def main() -> None:
             f"{all(fake.twilio_webhooks(n).points_at_nixflex for n in CLINICS)}"
         )
 
-        print("\n2. List the agent's numbers, newest first")
+        # The five imports ran at once: newest first is the order in which they landed.
+        print("\n2. List the agent's numbers, newest first, with when each import landed")
         for number in client.phone_numbers.list(agent_id=agent_id):
-            say(f"{number.phone_number}  {number.custom_prompt}")
+            landed = f"{number.created_at:%H:%M:%S.%f}"[:-3] if number.created_at else "?"
+            say(f"{landed}  {number.phone_number}  {number.custom_prompt}")
 
         print("\n3. A clinic changes its opening hours: one PATCH, live on the next call")
         updated = client.phone_numbers.update(
