@@ -33,8 +33,6 @@ from typing import Any
 
 import httpx
 
-from ._pool import DEFAULT_LIMITS
-
 __all__ = ["DefaultAioHttpClient"]
 
 # The SDK's own pools' timeout (`_client.DEFAULT_TIMEOUT`), repeated here so that this module
@@ -72,8 +70,10 @@ class DefaultAioHttpClient(httpx.AsyncClient):
     def __init__(
         self,
         *,
-        timeout: httpx.Timeout | float | None = _TIMEOUT,
-        limits: httpx.Limits = DEFAULT_LIMITS,
+        timeout: httpx.Timeout | float | None = httpx.Timeout(60.0, connect=5.0),
+        limits: httpx.Limits = httpx.Limits(
+            max_connections=100, max_keepalive_connections=100, keepalive_expiry=5.0
+        ),
         **kwargs: Any,
     ) -> None:
         _transport_class()  # fails here, not on the first call, if the extra is missing

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 import httpx
 
 from . import _checks
-from ._body import DEFAULT_MAX_RESPONSE_SIZE, BodyReader, TooLarge
+from ._body import BodyReader, TooLarge
 from ._core import Call, Flow, Hidden, Outcome, Send, exchange
 from ._exceptions import NixflexError
 from ._pacing import Pause
@@ -53,12 +53,14 @@ USER_AGENT = f"nixflex-python/{__version__}"
 _FIXED_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 
 
-class _Unset:
+class _NotGiven:
+    """What `with_options` gets for a setting left as it is (shown as `NOT_GIVEN` in the docs)."""
+
     def __repr__(self) -> str:
-        return "<unset>"
+        return "NOT_GIVEN"
 
 
-_UNSET: Any = _Unset()
+NOT_GIVEN: Any = _NotGiven()
 
 
 _Credentials = tuple[Hidden[str], "str | None", Hidden[tuple[str, ...]]]
@@ -294,9 +296,9 @@ class _BaseClient(Generic[H]):
     def with_options(
         self,
         *,
-        timeout: float | httpx.Timeout | None = _UNSET,
-        max_retries: int = _UNSET,
-        max_response_size: int = _UNSET,
+        timeout: float | httpx.Timeout | None = NOT_GIVEN,
+        max_retries: int = NOT_GIVEN,
+        max_response_size: int = NOT_GIVEN,
     ) -> Self:
         """A client with other settings that shares this one's connection pool.
 
@@ -322,11 +324,11 @@ class _BaseClient(Generic[H]):
         for name in [key for key, value in vars(clone).items() if hasattr(value, "_client")]:
             del clone.__dict__[name]
         clone._closes_pool = False
-        if timeout is not _UNSET:
+        if timeout is not NOT_GIVEN:
             clone._set_timeout(timeout)
-        if max_retries is not _UNSET:
+        if max_retries is not NOT_GIVEN:
             clone.max_retries = _checks.whole_number(max_retries, "max_retries", 0)
-        if max_response_size is not _UNSET:
+        if max_response_size is not NOT_GIVEN:
             clone.max_response_size = _checks.whole_number(
                 max_response_size, "max_response_size", 1
             )
@@ -394,8 +396,8 @@ class Client(_BaseClient[httpx.Client]):
         key_secret: str | None = None,
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        max_retries: int = 2,
+        max_response_size: int = 16_777_216,
         http_client: httpx.Client | None = None,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.Client):
@@ -539,8 +541,8 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         key_secret: str | None = None,
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        max_retries: int = 2,
+        max_response_size: int = 16_777_216,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):

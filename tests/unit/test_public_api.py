@@ -30,7 +30,7 @@ def test_all_is_sorted_and_complete() -> None:
     # "@py_builtins": pytest rewrites the asserts of a plugin's whole distribution, nixflex's too.
     public = {name for name in vars(nixflex) if not name.startswith(("_", "@"))}
     # Modules: reached through the names they export, or (testing) imported on purpose.
-    public -= {"cli", "models", "resources", "testing"}
+    public -= {"cli", "models", "resources", "testing", "webhooks"}
     assert public <= set(nixflex.__all__)
 
 
@@ -78,3 +78,26 @@ def test_the_version_is_in_the_user_agent() -> None:
     from nixflex._client import USER_AGENT
 
     assert f"nixflex-python/{nixflex.__version__}" == USER_AGENT
+
+
+def test_the_reference_shows_defaults_as_values_that_are_the_sdks_own() -> None:
+    # Written as values in the signatures (the API reference shows `2`, not a constant's name);
+    # these keep them the constants the SDK uses.
+    import httpx
+
+    from nixflex._body import DEFAULT_MAX_RESPONSE_SIZE
+    from nixflex._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+    from nixflex._pool import DEFAULT_LIMITS
+
+    for cls in (nixflex.Client, nixflex.AsyncClient):
+        parameters = inspect.signature(cls).parameters
+        assert parameters["max_retries"].default == DEFAULT_MAX_RETRIES
+        assert parameters["max_response_size"].default == DEFAULT_MAX_RESPONSE_SIZE
+    aiohttp = inspect.signature(nixflex.DefaultAioHttpClient).parameters
+    assert aiohttp["timeout"].default == DEFAULT_TIMEOUT
+    limits: httpx.Limits = aiohttp["limits"].default
+    assert (limits.max_connections, limits.max_keepalive_connections) == (
+        DEFAULT_LIMITS.max_connections,
+        DEFAULT_LIMITS.max_keepalive_connections,
+    )
+    assert limits.keepalive_expiry == DEFAULT_LIMITS.keepalive_expiry
