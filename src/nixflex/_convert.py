@@ -239,18 +239,13 @@ def _timestamp(value: object, _: object = None) -> datetime:
     """An aware `datetime` from ISO 8601 text, by `nixflex._time.parse`'s rules.
 
     `fromisoformat` alone reads what the API sends (`Z` from Python 3.11 on, in C) and is taken
-    for text shaped like RFC 3339 (`YYYY-MM-DDTHH:MM...`) when it gives an aware `datetime`;
+    for text shaped like RFC 3339 (`YYYY-MM-DD...`) when it gives an aware `datetime`;
     anything else goes to `parse`, which owns the rules, the same on every Python (naive means
     UTC, `+0000`, odd fractions, the basic form, the errors). The shape check keeps out what
     only a newer `fromisoformat` reads (week dates), so no Python reads more than another.
     """
-    if (
-        type(value) is str
-        and len(value) > 19
-        and value[4] == "-"
-        and value[7] == "-"
-        and value[13] == ":"
-    ):
+    # `YYYY-MM-`: a calendar date in the extended form (not a week or an ordinal date).
+    if type(value) is str and len(value) > 10 and value[7] == "-":
         try:
             parsed = _fromisoformat(value)
         except ValueError:
