@@ -53,6 +53,7 @@ from ._exceptions import (
     TwilioInvalidCredentialsError,
     UnprocessableEntityError,
     VoicemailMessageRequiredError,
+    WebhookVerificationError,
 )
 from ._pacing import RateLimit
 from ._pagination import AsyncPage, AsyncPaginator, Page, Paginator
@@ -62,9 +63,21 @@ from .resources import (
     AsyncMessages,
     AsyncNumbers,
     AsyncPhoneNumbers,
+    AsyncWebhooks,
     Messages,
     Numbers,
     PhoneNumbers,
+    Webhooks,
+)
+from .webhooks import (
+    CallCompleted,
+    CallStarted,
+    SmsDelivered,
+    TranscriptTurn,
+    UnknownEvent,
+    WebhookConfig,
+    WebhookEvent,
+    WebhookTest,
 )
 
 __all__ = [
@@ -80,11 +93,14 @@ __all__ = [
     "AsyncPage",
     "AsyncPaginator",
     "AsyncPhoneNumbers",
+    "AsyncWebhooks",
     "AuthenticationError",
     "BadRequestError",
     "BulkError",
     "BulkItem",
     "BulkResult",
+    "CallCompleted",
+    "CallStarted",
     "CallerNotFoundError",
     "Client",
     "ConflictError",
@@ -115,10 +131,18 @@ __all__ = [
     "PhoneNumbers",
     "RateLimit",
     "RateLimitError",
+    "SmsDelivered",
+    "TranscriptTurn",
     "TwilioAuthFailedError",
     "TwilioInvalidCredentialsError",
+    "UnknownEvent",
     "UnprocessableEntityError",
     "VoicemailMessageRequiredError",
+    "WebhookConfig",
+    "WebhookEvent",
+    "WebhookTest",
+    "WebhookVerificationError",
+    "Webhooks",
     "__version__",
     "to_pandas",
 ]

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from .resources.numbers import AsyncNumbers, Numbers
     from .resources.phone_numbers import AsyncPhoneNumbers, PhoneNumbers
+    from .resources.webhooks import AsyncWebhooks, Webhooks
 
 T = TypeVar("T")
 H = TypeVar("H", httpx.Client, httpx.AsyncClient)
@@ -430,6 +431,13 @@ class Client(_BaseClient[httpx.Client]):
 
         return Numbers(self)
 
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        """Your numbers' webhook URLs, and checking the deliveries they receive."""
+        from .resources.webhooks import Webhooks
+
+        return Webhooks(self)
+
     def _request(self, call: Call[T]) -> T:
         http = self._pool.for_sync()
         flow = self._flow(call)
@@ -574,6 +582,13 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         from .resources.numbers import AsyncNumbers
 
         return AsyncNumbers(self)
+
+    @cached_property
+    def webhooks(self) -> AsyncWebhooks:
+        """Your numbers' webhook URLs, and checking the deliveries they receive."""
+        from .resources.webhooks import AsyncWebhooks
+
+        return AsyncWebhooks(self)
 
     async def _request(self, call: Call[T]) -> T:
         lease = self._pool.lease_async()

@@ -5,6 +5,7 @@ NixflexError
 ├── APIConnectionError            could not reach the API, or the connection broke
 │   └── APITimeoutError
 ├── APIResponseValidationError    a 2xx answer whose body is not what the API documents
+├── WebhookVerificationError      a webhook delivery whose signature is missing, wrong or stale
 └── APIStatusError                .status_code .code .type .message .doc_url .details
     │                             .request_id .retry_after .rate_limit .response .body
     ├── BadRequestError (400)         MissingFieldError InvalidPhoneFormatError
@@ -78,6 +79,7 @@ __all__ = [
     "TwilioInvalidCredentialsError",
     "UnprocessableEntityError",
     "VoicemailMessageRequiredError",
+    "WebhookVerificationError",
 ]
 
 
@@ -149,6 +151,21 @@ class APIResponseValidationError(NixflexError):
     def __str__(self) -> str:
         suffix = f" (request_id={self.request_id})" if self.request_id else ""
         return f"[{self.status_code}] {self.message}{suffix}"
+
+
+class WebhookVerificationError(NixflexError):
+    """A webhook delivery that cannot be shown to come from Nixflex: refuse it (answer 400).
+
+    Raised by `nixflex.webhooks.verify` and `unwrap`. `reason` says which check failed, one of
+    `"missing_header"`, `"malformed_header"`, `"wrong_signature"`, `"stale_timestamp"` and
+    `"invalid_body"` (signed, but not a JSON object); the message says it in words. Neither
+    ever holds the key secret or the signature.
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason
 
 
 class APIStatusError(NixflexError):

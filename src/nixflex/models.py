@@ -110,24 +110,52 @@ class _Model:
 
 @attrs.frozen(kw_only=True)
 class PhoneNumber(_Model):
-    """A Twilio number of yours attached to an agent (bring-your-own-Twilio).
+    """A number of yours, from your own Twilio or Telnyx account, attached to an agent.
+
+    Every per-number setting is `None` when the API did not send it or it is not set; for
+    `voice_id`, `speaking_rate`, `record_call` and `recording_source`, `None` means the agent's
+    own setting applies.
 
     Attributes:
         phone_number: the number in E.164 form, e.g. `"+447446466847"`.
         agent_id: the agent that answers it.
-        twilio_number_sid: Twilio's id of the number (`PN…`).
+        provider: its carrier, `"twilio"` or `"telnyx"` (`None`: not said; Twilio before v2).
+        twilio_number_sid: Twilio's id of the number (`PN…`), for a Twilio number.
+        telnyx_number_id: Telnyx's id of the number, for a Telnyx number.
         inbound_enabled: whether inbound calls reach the agent.
         outbound_enabled: whether the agent can call out from it.
-        custom_prompt: the business profile layered over the agent's prompt, or `None`.
+        custom_prompt: the business profile layered over the agent's prompt on calls.
+        voice_id: the voice its calls use, instead of the agent's.
+        sms_prompt: the prompt for text replies.
+        web_prompt: the prompt for browser (web) calls.
+        sms_reply_enabled: whether the agent answers texts to it.
+        voicemail_leave_enabled: whether the agent leaves a voicemail when no one answers.
+        voicemail_message: the voicemail it leaves.
+        speaking_rate: how fast its voice speaks (1 is normal).
+        dtmf_enabled: whether callers can use the keypad.
+        record_call: whether its calls are recorded.
+        recording_source: who records them, `"provider"` (the carrier) or `"nixflex"`.
         created_at: when it was imported.
     """
 
     phone_number: str
     agent_id: str
+    provider: str | None = None
     twilio_number_sid: str | None = None
+    telnyx_number_id: str | None = None
     inbound_enabled: bool | None = None
     outbound_enabled: bool | None = None
     custom_prompt: str | None = None
+    voice_id: str | None = None
+    sms_prompt: str | None = None
+    web_prompt: str | None = None
+    sms_reply_enabled: bool | None = None
+    voicemail_leave_enabled: bool | None = None
+    voicemail_message: str | None = None
+    speaking_rate: float | None = None
+    dtmf_enabled: bool | None = None
+    record_call: bool | None = None
+    recording_source: str | None = None
     created_at: datetime | None = None
 
 

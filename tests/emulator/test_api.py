@@ -353,13 +353,65 @@ def test_patch_sets_and_clears_the_custom_prompt(world: World, path_number: str)
 
 
 @pytest.mark.parametrize("kwargs", [{"json": {}}, {"json": {"prompt": "x"}}, {"content": b""}])
-def test_patch_without_the_custom_prompt_key_is_missing_field(
-    world: World, kwargs: dict[str, Any]
-) -> None:
+def test_patch_without_any_setting_is_missing_field(world: World, kwargs: dict[str, Any]) -> None:
     world.import_number()
     response = world.http.patch("/v1/phone-numbers/%2B447446466847", **kwargs)
     assert (response.status_code, error_code(response)) == (400, "missing_field")
-    assert details(response) == {"fields": ["custom_prompt"]}
+    fields = details(response)["fields"]
+    assert fields[0] == "custom_prompt"
+    assert "recording_source" in fields
+
+
+def test_patch_changes_only_the_settings_sent(world: World) -> None:
+    world.import_number()
+    path = "/v1/phone-numbers/%2B447446466847"
+    world.http.patch(path, json={"custom_prompt": "Profile", "voiceId": "voice_1"})
+
+    answer = world.http.patch(path, json={"speaking_rate": 1.5, "record_call": False}).json()
+
+    number = answer["phone_number"]
+    assert number["custom_prompt"] == "Profile"
+    assert number["voice_id"] == "voice_1"
+    assert (number["speaking_rate"], number["record_call"]) == (1.5, False)
+    assert number["provider"] == "twilio"
+    assert number["telnyx_number_id"] is None
+    answer = world.http.patch(path, json={"voice_id": None, "recording_source": "nixflex"}).json()
+    assert answer["phone_number"]["voice_id"] is None
+    assert answer["phone_number"]["recording_source"] == "nixflex"
+    stored = world.fake.phone_numbers()[0]
+    assert (stored.voice_id, stored.speaking_rate, stored.custom_prompt) == (None, 1.5, "Profile")
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"sms_reply_enabled": "yes"}, "invalid_field"),
+        ({"sms_reply_enabled": None}, "invalid_field"),
+        ({"speaking_rate": True}, "invalid_field"),
+        ({"recording_source": "twilio"}, "invalid_field"),
+        ({"sms_prompt": "x" * 20_001}, "invalid_field"),
+        ({"voicemail_message": "x" * 2_001}, "invalid_field"),
+        ({"custom_prompt": "x" * 8_001}, "custom_prompt_too_long"),
+        ({"voicemail_leave_enabled": True}, "voicemail_message_required"),
+    ],
+)
+def test_patch_checks_each_setting(world: World, body: dict[str, Any], code: str) -> None:
+    world.import_number()
+    response = world.http.patch("/v1/phone-numbers/%2B447446466847", json=body)
+    assert (response.status_code, error_code(response)) == (400, code)
+    assert world.fake.phone_numbers()[0].voicemail_leave_enabled is False
+
+
+def test_voicemail_turns_on_with_a_message_sent_with_it_or_saved_before(world: World) -> None:
+    world.import_number()
+    path = "/v1/phone-numbers/%2B447446466847"
+    both = {"voicemail_leave_enabled": True, "voicemail_message": "Call you back soon."}
+    assert world.http.patch(path, json=both).status_code == 200
+    assert world.http.patch(path, json={"voicemail_leave_enabled": False}).status_code == 200
+    assert world.http.patch(path, json={"voicemail_leave_enabled": True}).status_code == 200
+    # Clearing the message while voicemail is on would leave it with nothing to say.
+    response = world.http.patch(path, json={"voicemail_message": None})
+    assert error_code(response) == "voicemail_message_required"
 
 
 def test_patch_limits_the_custom_prompt(world: World) -> None:

@@ -2,8 +2,8 @@
 
 The emulator serves the API over real loopback HTTP; each case runs on both clients and checks
 the exception class, its status, code and request id, and that the Twilio token sent is in no
-part of the error. (`missing_field` on PATCH cannot be produced through the SDK: `update` always
-sends `custom_prompt`, which is the point of making it a required argument.)
+part of the error. (`missing_field` on PATCH cannot be produced through the SDK: `update` with no
+setting is refused with `ValueError` before anything is sent.)
 """
 
 from __future__ import annotations

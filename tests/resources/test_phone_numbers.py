@@ -254,7 +254,7 @@ async def test_update_takes_its_settings_by_keyword_and_needs_one(
     with pytest.raises(ValueError, match="at least one setting"):
         await run(client.phone_numbers.update(NUMBER))
     with pytest.raises(TypeError):
-        client.phone_numbers.update(NUMBER, PROFILE)  # type: ignore[misc]
+        client.phone_numbers.update(NUMBER, PROFILE)  # type: ignore[call-arg]
     assert api.calls.call_count == 0
 
 
@@ -297,7 +297,7 @@ async def test_update_reads_every_setting_back(client: AnyClient, api: respx.Moc
         "agentId": AGENT,
         "provider": "telnyx",
         "telnyxNumberId": "1293384261075731499",
-        **{name: value for name, value in EVERY_SETTING.items()},
+        **EVERY_SETTING,
         "speaking_rate": 1,
     }
     api.patch(ONE_PATH).respond(200, json={"phone_number": answer})

@@ -629,10 +629,22 @@ def test_to_dict_reads_back_into_the_same_model() -> None:
 PHONE_NUMBER_DTYPES = {
     "phone_number": "string",
     "agent_id": "string",
+    "provider": "string",
     "twilio_number_sid": "string",
+    "telnyx_number_id": "string",
     "inbound_enabled": "boolean",
     "outbound_enabled": "boolean",
     "custom_prompt": "string",
+    "voice_id": "string",
+    "sms_prompt": "string",
+    "web_prompt": "string",
+    "sms_reply_enabled": "boolean",
+    "voicemail_leave_enabled": "boolean",
+    "voicemail_message": "string",
+    "speaking_rate": "Float64",
+    "dtmf_enabled": "boolean",
+    "record_call": "boolean",
+    "recording_source": "string",
     "created_at": "datetime64[ns, UTC]",
 }
 

@@ -14,6 +14,7 @@ PAIRS = [
     (nixflex.PhoneNumbers, nixflex.AsyncPhoneNumbers),
     (nixflex.Numbers, nixflex.AsyncNumbers),
     (nixflex.Messages, nixflex.AsyncMessages),
+    (nixflex.Webhooks, nixflex.AsyncWebhooks),
     (nixflex.Paginator, nixflex.AsyncPaginator),
     (nixflex.Page, nixflex.AsyncPage),
 ]

@@ -2,12 +2,15 @@
 
 from .numbers import AsyncMessages, AsyncNumbers, Messages, Numbers
 from .phone_numbers import AsyncPhoneNumbers, PhoneNumbers
+from .webhooks import AsyncWebhooks, Webhooks
 
 __all__ = [
     "AsyncMessages",
     "AsyncNumbers",
     "AsyncPhoneNumbers",
+    "AsyncWebhooks",
     "Messages",
     "Numbers",
     "PhoneNumbers",
+    "Webhooks",
 ]

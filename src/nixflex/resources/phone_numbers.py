@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
-from typing import Any
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -15,11 +15,72 @@ from .._core import Call, parse_list, parse_model, parse_nothing
 from ..models import PhoneNumber
 from ._base import AsyncResource, SyncResource
 
-__all__ = ["AsyncPhoneNumbers", "PhoneNumbers"]
+__all__ = ["AsyncPhoneNumbers", "PhoneNumbers", "RecordingSource"]
 
 _PATH = "/v1/phone-numbers"
 _ONE = ("phone_number", "phoneNumber", "data")
 _MANY = ("phone_numbers", "phoneNumbers", "data")
+
+
+RecordingSource = Literal["provider", "nixflex"]
+"""Who records a number's calls: its carrier (`"provider"`) or Nixflex."""
+
+
+class _NotGiven:
+    """The default of a setting that was not passed: it is left out of the request."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+# Typed `Any` so that `voice_id: str | None = NOT_GIVEN` type-checks and its signature shows the
+# setting's own type; `None` cannot stand in for it, since `None` sends `null`.
+NOT_GIVEN: Any = _NotGiven()
+
+# Each per-number setting `PATCH` accepts, and the Python types its value may have besides None.
+SETTINGS: Final[Mapping[str, tuple[type, ...]]] = {
+    "custom_prompt": (str,),
+    "voice_id": (str,),
+    "sms_prompt": (str,),
+    "web_prompt": (str,),
+    "sms_reply_enabled": (bool,),
+    "voicemail_leave_enabled": (bool,),
+    "voicemail_message": (str,),
+    "speaking_rate": (int, float),
+    "dtmf_enabled": (bool,),
+    "record_call": (bool,),
+    "recording_source": (str,),
+}
+
+
+def given(**settings: object) -> dict[str, object]:
+    """The settings that were passed (`NOT_GIVEN` ones left out), in the order given."""
+    return {name: value for name, value in settings.items() if value is not NOT_GIVEN}
+
+
+def _checked_settings(settings: Mapping[str, object]) -> dict[str, object]:
+    """`settings` if each is a known setting of a sendable type; else `TypeError`/`ValueError`."""
+    if not isinstance(settings, Mapping):
+        raise TypeError("settings must be a mapping of setting name to value")
+    unknown = sorted(str(name) for name in settings if name not in SETTINGS)
+    if unknown:
+        raise TypeError(f"unknown settings {unknown}; known: {sorted(SETTINGS)}")
+    if not settings:
+        raise ValueError(
+            f"pass at least one setting to change ({', '.join(SETTINGS)}); None clears one"
+        )
+    for name, value in settings.items():
+        kinds = SETTINGS[name]
+        wrong_bool = isinstance(value, bool) and bool not in kinds
+        if value is not None and (wrong_bool or not isinstance(value, kinds)):
+            expected = " or ".join(kind.__name__ for kind in kinds)
+            raise TypeError(f"{name} must be {expected} or None, got {type(value).__name__}")
+    return dict(settings)
 
 
 def create_call(
@@ -48,12 +109,11 @@ def list_call(agent_id: str | None = None) -> Call[builtins.list[PhoneNumber]]:
     return Call("GET", _PATH, parse_list(PhoneNumber, *_MANY), query={"agent_id": agent_id})
 
 
-def update_call(phone_number: str, *, custom_prompt: str | None) -> Call[PhoneNumber]:
+def update_call(phone_number: str, settings: Mapping[str, object]) -> Call[PhoneNumber]:
     path = f"{_PATH}/{segment(phone_number, 'phone_number')}"
-    # Always sent: the API answers missing_field without it, and null is how a profile clears.
-    return Call(
-        "PATCH", path, parse_model(PhoneNumber, *_ONE), body={"custom_prompt": custom_prompt}
-    )
+    # Only what was passed: the API leaves the rest as it is, and `null` clears a setting.
+    body = _checked_settings(settings)
+    return Call("PATCH", path, parse_model(PhoneNumber, *_ONE), body=body)
 
 
 def delete_call(phone_number: str) -> Call[None]:
@@ -79,8 +139,20 @@ def profile_work(
     if not isinstance(profiles, Mapping):
         raise TypeError("profiles must be a mapping of phone number to custom prompt")
     return [
-        (number, _item(index, partial(update_call, number, custom_prompt=prompt)))
+        (number, _item(index, partial(update_call, number, {"custom_prompt": prompt})))
         for index, (number, prompt) in enumerate(profiles.items())
+    ]
+
+
+def settings_work(
+    changes: Mapping[str, Mapping[str, object]],
+) -> builtins.list[tuple[str, Call[PhoneNumber]]]:
+    """Every number's PATCH described (path and settings checked) before anything is sent."""
+    if not isinstance(changes, Mapping):
+        raise TypeError("changes must be a mapping of phone number to a mapping of settings")
+    return [
+        (number, _item(index, partial(update_call, number, settings)))
+        for index, (number, settings) in enumerate(changes.items())
     ]
 
 
@@ -90,6 +162,8 @@ def _item(index: int, describe: Callable[[], Call[PhoneNumber]]) -> Call[PhoneNu
         return describe()
     except ValueError as exc:
         raise ValueError(f"item {index}: {exc}") from None
+    except TypeError as exc:
+        raise TypeError(f"item {index}: {exc}") from None
 
 
 class PhoneNumbers(SyncResource):
@@ -240,21 +314,116 @@ class PhoneNumbers(SyncResource):
             label="sync_profiles",
         )
 
-    def update(self, phone_number: str, *, custom_prompt: str | None) -> PhoneNumber:
-        """Set a number's business profile; it takes effect on the next call or text.
+    def update_many(
+        self,
+        changes: Mapping[str, Mapping[str, object]],
+        *,
+        concurrency: int = 8,
+        progress: Progress = None,
+    ) -> BulkResult[str, PhoneNumber]:
+        """Change any settings of many numbers at once: `{phone_number: {setting: value}}`.
+
+        Each number gets one PATCH with its own settings (the names `update` takes; `None`
+        clears one), `concurrency` at a time; the result lists each number's `PhoneNumber` or
+        exception in the mapping's order, and a failure never stops the rest.
+
+        Args:
+            changes: the settings to change on each number, e.g.
+                `{"+442011110001": {"sms_reply_enabled": True, "voice_id": None}}`.
+            concurrency: requests in flight at most (threads sharing this client's pool).
+            progress: `True` for a progress bar (needs `pip install 'nixflex[progress]'`), or
+                a callable that gets `(done, total, item)` after each item.
+
+        Raises:
+            TypeError: `changes` is not a mapping of mappings, a setting name is unknown or its
+                value has the wrong type (checked for every item before anything is sent).
+            ValueError: a phone number is blank, a number has no setting to change, or
+                `concurrency` is below 1.
+
+        Example:
+            ```python
+            result = client.phone_numbers.update_many(
+                {clinic.phone: {"sms_reply_enabled": True} for clinic in clinics}
+            )
+            ```
+        """
+        return run_threads(
+            self._client._request,
+            settings_work(changes),
+            concurrency=whole_number(concurrency, "concurrency", 1),
+            progress=progress,
+            label="update_many",
+        )
+
+    def update(
+        self,
+        phone_number: str,
+        *,
+        custom_prompt: str | None = NOT_GIVEN,
+        voice_id: str | None = NOT_GIVEN,
+        sms_prompt: str | None = NOT_GIVEN,
+        web_prompt: str | None = NOT_GIVEN,
+        sms_reply_enabled: bool | None = NOT_GIVEN,
+        voicemail_leave_enabled: bool | None = NOT_GIVEN,
+        voicemail_message: str | None = NOT_GIVEN,
+        speaking_rate: float | None = NOT_GIVEN,
+        dtmf_enabled: bool | None = NOT_GIVEN,
+        record_call: bool | None = NOT_GIVEN,
+        recording_source: RecordingSource | None = NOT_GIVEN,
+    ) -> PhoneNumber:
+        """Change a number's settings; only those you pass are sent, the rest stay as they are.
+
+        Takes effect on the number's next call or text. `None` sends `null`, which clears a
+        setting (for `voice_id`, `speaking_rate`, `record_call` and `recording_source`: the
+        agent's own setting applies again). The API enforces the limits (lengths, values).
 
         Args:
             phone_number: the number in E.164 form; sent percent-encoded (`%2B44...`).
-            custom_prompt: the new profile (up to 8000 characters). `None` or `""` clears it,
-                and the agent's prompt then answers alone. Required, so that forgetting it
-                cannot clear a profile by accident.
+            custom_prompt: the business profile for calls (up to 8000 characters); `None` or
+                `""` clears it, and the agent's prompt then answers alone.
+            voice_id: the voice of the number's calls; `None`: the agent's.
+            sms_prompt: the prompt for text replies (up to 20,000 characters).
+            web_prompt: the prompt for browser calls (up to 20,000 characters).
+            sms_reply_enabled: whether the agent answers texts to this number.
+            voicemail_leave_enabled: whether the agent leaves a voicemail; turning it on needs
+                a `voicemail_message` (saved before, or passed in the same call).
+            voicemail_message: the voicemail it leaves (up to 2,000 characters).
+            speaking_rate: how fast the voice speaks, 1 being normal; `None`: the agent's.
+            dtmf_enabled: whether callers can use the keypad.
+            record_call: whether calls are recorded; `None`: the agent's setting.
+            recording_source: `"provider"` (the carrier records) or `"nixflex"`; `None`: the
+                agent's.
 
         Raises:
+            ValueError: no setting was passed, or `phone_number` is blank (before sending).
+            TypeError: a setting's value has the wrong type (before sending).
             CustomPromptTooLongError: `custom_prompt` is over 8000 characters.
+            VoicemailMessageRequiredError: voicemail turned on with no message saved.
             NumberNotFoundError: no number of yours is `phone_number`.
-            ValueError: `phone_number` is blank (raised before anything is sent).
+
+        Example:
+            ```python
+            client.phone_numbers.update("+447446466847", sms_reply_enabled=True, voice_id=None)
+            ```
         """
-        return self._client._request(update_call(phone_number, custom_prompt=custom_prompt))
+        return self._client._request(
+            update_call(
+                phone_number,
+                given(
+                    custom_prompt=custom_prompt,
+                    voice_id=voice_id,
+                    sms_prompt=sms_prompt,
+                    web_prompt=web_prompt,
+                    sms_reply_enabled=sms_reply_enabled,
+                    voicemail_leave_enabled=voicemail_leave_enabled,
+                    voicemail_message=voicemail_message,
+                    speaking_rate=speaking_rate,
+                    dtmf_enabled=dtmf_enabled,
+                    record_call=record_call,
+                    recording_source=recording_source,
+                ),
+            )
+        )
 
     def delete(self, phone_number: str) -> None:
         """Detach a number from Nixflex and clear its Twilio webhooks.
@@ -338,9 +507,57 @@ class AsyncPhoneNumbers(AsyncResource):
             label="sync_profiles",
         )
 
-    async def update(self, phone_number: str, *, custom_prompt: str | None) -> PhoneNumber:
-        """Set a number's business profile; `None` or `""` clears it (see `PhoneNumbers.update`)."""
-        return await self._client._request(update_call(phone_number, custom_prompt=custom_prompt))
+    async def update_many(
+        self,
+        changes: Mapping[str, Mapping[str, object]],
+        *,
+        concurrency: int = 8,
+        progress: Progress = None,
+    ) -> BulkResult[str, PhoneNumber]:
+        """Change any settings of many numbers at once (see `PhoneNumbers.update_many`)."""
+        return await run_tasks(
+            self._client._request,
+            settings_work(changes),
+            concurrency=whole_number(concurrency, "concurrency", 1),
+            progress=progress,
+            label="update_many",
+        )
+
+    async def update(
+        self,
+        phone_number: str,
+        *,
+        custom_prompt: str | None = NOT_GIVEN,
+        voice_id: str | None = NOT_GIVEN,
+        sms_prompt: str | None = NOT_GIVEN,
+        web_prompt: str | None = NOT_GIVEN,
+        sms_reply_enabled: bool | None = NOT_GIVEN,
+        voicemail_leave_enabled: bool | None = NOT_GIVEN,
+        voicemail_message: str | None = NOT_GIVEN,
+        speaking_rate: float | None = NOT_GIVEN,
+        dtmf_enabled: bool | None = NOT_GIVEN,
+        record_call: bool | None = NOT_GIVEN,
+        recording_source: RecordingSource | None = NOT_GIVEN,
+    ) -> PhoneNumber:
+        """Change a number's settings; only those passed are sent (see `PhoneNumbers.update`)."""
+        return await self._client._request(
+            update_call(
+                phone_number,
+                given(
+                    custom_prompt=custom_prompt,
+                    voice_id=voice_id,
+                    sms_prompt=sms_prompt,
+                    web_prompt=web_prompt,
+                    sms_reply_enabled=sms_reply_enabled,
+                    voicemail_leave_enabled=voicemail_leave_enabled,
+                    voicemail_message=voicemail_message,
+                    speaking_rate=speaking_rate,
+                    dtmf_enabled=dtmf_enabled,
+                    record_call=record_call,
+                    recording_source=recording_source,
+                ),
+            )
+        )
 
     async def delete(self, phone_number: str) -> None:
         """Detach a number; it **stays in your Twilio account** (see `PhoneNumbers.delete`)."""

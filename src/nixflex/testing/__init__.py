@@ -170,6 +170,13 @@ Choices where the docs are silent:
   repeat a value from the request.
 - `FakeNixflex.requests` keeps the key id of the `Authorization` header but never the secret
   (`Bearer key_…:<redacted>`), and replaces a Twilio token in a body with `"<redacted>"`.
+- Webhook URLs (`/v1/integrations/webhook/number/{n}` and `.../webhook2/...`) are kept per
+  imported number and slot. Another account's number answers 404 `number_not_found`, like a
+  missing one; a PUT without `url` 400 `missing_field`; a `url` that is not `https://` with a
+  host 400 `invalid_field`; DELETE 204, set or not. `set_webhook_url` (seeding) also takes
+  `http://` URLs, for a loopback receiver. `webhook_delivery()` builds a signed delivery
+  (`stale=True`, `tamper=True` for negative tests); `deliver_webhook()` POSTs it to the
+  number's URLs over real HTTP, once, and reports each receiver's status.
 - `fake.client()` gives the SDK client a connection pool of its own over `transport()`, which
   closing the SDK client (or leaving its `with` block) closes too.
 """
@@ -191,6 +198,7 @@ from ._records import (
     TwilioWebhooks,
 )
 from ._server import FakeServer
+from ._webhooks import WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "Account",
@@ -206,4 +214,6 @@ __all__ = [
     "SmsMessage",
     "TwilioAccount",
     "TwilioWebhooks",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]

@@ -36,6 +36,13 @@ from ._records import (
 )
 from ._routes import check_agent, country_value, import_number
 from ._state import API_RATE_LIMITS, E164, State
+from ._webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    build_delivery,
+    post_delivery,
+    urls_of,
+)
 from ._wire import ApiError, truncate_to_millis
 
 if TYPE_CHECKING:
@@ -297,6 +304,100 @@ class FakeNixflex:
             if number.released:
                 raise ValueError(f"number {number_id} is released and receives no messages")
             return self._state.insert_message(number, from_, body, received_at)
+
+    # -- webhooks ----------------------------------------------------------------------------
+
+    def set_webhook_url(self, phone_number: str, url: str | None, *, slot: int = 1) -> None:
+        """Set (or, with None, clear) an imported number's webhook URL without a request.
+
+        Unlike `PUT /v1/integrations/webhook/number/{n}`, any http(s) URL is accepted, so a
+        test can point a number at a plain `http://127.0.0.1:…` receiver.
+        """
+        if slot not in (1, 2):
+            raise ValueError("slot must be 1 or 2")
+        with self._lock:
+            if phone_number not in self._state.imported:
+                raise ValueError(f"no imported number {phone_number!r}")
+            if url is None:
+                self._state.webhook_urls.pop((phone_number, slot), None)
+            else:
+                self._state.webhook_urls[(phone_number, slot)] = url
+
+    def webhook_url(self, phone_number: str, *, slot: int = 1) -> str | None:
+        """The webhook URL set in a slot of a number, or None."""
+        with self._lock:
+            return self._state.webhook_urls.get((phone_number, slot))
+
+    def webhook_delivery(
+        self,
+        phone_number: str,
+        event: str = "call.completed",
+        *,
+        fields: Mapping[str, Any] | None = None,
+        call_id: str | None = None,
+        stale: bool = False,
+        tamper: bool = False,
+        signed_at: float | None = None,
+    ) -> WebhookDelivery:
+        """A delivery of `event` for an imported number, signed as the API signs it.
+
+        The body is the flat JSON the API sends for `event` (`call.started`, `call.completed`,
+        `webhook.test`; the older `call.ended`, `call.failed`, `sms.delivered` with their
+        older field names); the signature uses the key secret of the account that owns the
+        number. Nothing is sent: `deliver_webhook` posts it.
+
+        Args:
+            fields: Fields to add to the body, or to replace in it.
+            call_id: The call's id (by default a new one); reuse one for a redelivery.
+            stale: Sign it ten minutes ago, beyond the 300 s tolerance.
+            tamper: Change the body after signing it, so the signature no longer matches.
+            signed_at: The Unix time to sign at (default now; wins over `stale`).
+        """
+        with self._lock:
+            return build_delivery(
+                self._state,
+                phone_number,
+                event,
+                fields=fields,
+                call_id=call_id,
+                stale=stale,
+                tamper=tamper,
+                signed_at=signed_at,
+            )
+
+    def deliver_webhook(
+        self,
+        delivery: WebhookDelivery | str,
+        event: str = "call.completed",
+        *,
+        url: str | None = None,
+        timeout: float = 10.0,
+        **options: Any,
+    ) -> list[WebhookAttempt]:
+        """POST a delivery to the number's webhook URLs (slot 1, then slot 2), for real.
+
+        Args:
+            delivery: A `WebhookDelivery` (to send one again, as a redelivery would), or a
+                phone number: a new delivery of `event` is made for it, `options` being
+                `webhook_delivery`'s (`fields=`, `call_id=`, `stale=`, `tamper=`...).
+            url: Post there instead of to the number's URLs.
+            timeout: Seconds to wait for each receiver.
+
+        Returns:
+            One `WebhookAttempt` per URL, with the receiver's status; an empty list when the
+            number has no URL. Nothing is retried.
+        """
+        if isinstance(delivery, str):
+            delivery = self.webhook_delivery(delivery, event, **options)
+        elif options:
+            raise TypeError("webhook_delivery() options go with a phone number, not a delivery")
+        targets: list[tuple[int | None, str]]
+        if url is not None:
+            targets = [(None, url)]
+        else:
+            with self._lock:
+                targets = list(urls_of(self._state, delivery.phone_number))
+        return post_delivery(delivery, targets, timeout)
 
     # -- views -------------------------------------------------------------------------------
 

@@ -98,18 +98,37 @@ class TwilioAccount:
 
 @dataclass(frozen=True)
 class ImportedNumber:
-    """A Twilio number imported into Nixflex (a row of `/v1/phone-numbers`)."""
+    """A Twilio or Telnyx number imported into Nixflex (a row of `/v1/phone-numbers`).
+
+    Besides what the API answers with, it keeps (off the wire) the number's account, the Twilio
+    account or Telnyx connection it came from, and its monitoring and browser-call switches.
+    """
 
     phone_number: str
     agent_id: str
     account_id: str = field(metadata=NOT_ON_WIRE)
-    twilio_sid: str = field(metadata=NOT_ON_WIRE)
-    twilio_number_sid: str
+    twilio_sid: str | None = field(metadata=NOT_ON_WIRE)
     # Keyword-only, so that they can stand where the API sends them while keeping their default.
+    provider: str = field(default="twilio", kw_only=True)
+    twilio_number_sid: str | None
+    telnyx_number_id: str | None = field(default=None, kw_only=True)
     inbound_enabled: bool = field(default=True, kw_only=True)
     outbound_enabled: bool = field(default=True, kw_only=True)
     custom_prompt: str | None
+    voice_id: str | None = field(default=None, kw_only=True)
+    sms_prompt: str | None = field(default=None, kw_only=True)
+    web_prompt: str | None = field(default=None, kw_only=True)
+    sms_reply_enabled: bool = field(default=True, kw_only=True)
+    voicemail_leave_enabled: bool = field(default=False, kw_only=True)
+    voicemail_message: str | None = field(default=None, kw_only=True)
+    speaking_rate: float | None = field(default=None, kw_only=True)
+    dtmf_enabled: bool = field(default=False, kw_only=True)
+    record_call: bool | None = field(default=None, kw_only=True)
+    recording_source: str | None = field(default=None, kw_only=True)
     created_at: datetime
+    telnyx_connection_id: str | None = field(default=None, kw_only=True, metadata=NOT_ON_WIRE)
+    monitor_enabled: bool = field(default=False, kw_only=True, metadata=NOT_ON_WIRE)
+    web_calls_enabled: bool = field(default=False, kw_only=True, metadata=NOT_ON_WIRE)
 
 
 @dataclass(frozen=True)

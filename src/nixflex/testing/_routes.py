@@ -28,6 +28,7 @@ from ._records import (
     wire_items,
 )
 from ._state import E164, TWILIO_SID, State
+from ._webhooks import ROUTES as WEBHOOK_ROUTES
 from ._wire import (
     ApiError,
     WireRequest,
@@ -412,21 +413,85 @@ def _list_phone_numbers(ctx: Context) -> WireResponse:
     return json_response(200, payload, ctx.request_id)
 
 
-def _update_phone_number(ctx: Context) -> WireResponse:
-    body = _json_body(ctx.request)
-    if "custom_prompt" in body:
-        value = body["custom_prompt"]
-    elif "customPrompt" in body:
-        value = body["customPrompt"]
-    else:
+# Each per-number setting PATCH accepts: its JSON type, and its maximum length for text.
+_SETTINGS: Mapping[str, tuple[str, int | None]] = {
+    "custom_prompt": ("string", MAX_CUSTOM_PROMPT),
+    "voice_id": ("string", None),
+    "sms_prompt": ("string", 20_000),
+    "web_prompt": ("string", 20_000),
+    "sms_reply_enabled": ("boolean", None),
+    "voicemail_leave_enabled": ("boolean", None),
+    "voicemail_message": ("string", 2_000),
+    "speaking_rate": ("number", None),
+    "dtmf_enabled": ("boolean", None),
+    "record_call": ("boolean", None),
+    "recording_source": ("string", None),
+}
+RECORDING_SOURCES = ("provider", "nixflex")
+# Settings a null cannot clear: they are on or off.
+_NOT_NULLABLE = ("sms_reply_enabled", "voicemail_leave_enabled", "dtmf_enabled")
+
+
+def settings_values(body: Mapping[str, object]) -> dict[str, object]:
+    """The settings a PATCH body changes (either casing), each checked; none is missing_field."""
+    changes: dict[str, object] = {}
+    for name, (kind, max_length) in _SETTINGS.items():
+        camel = _camel(name)
+        if name not in body and camel not in body:
+            continue
+        value = body[name] if name in body else body[camel]
+        if name == "custom_prompt":
+            changes[name] = custom_prompt_value(value)
+            continue
+        if value is None:
+            if name in _NOT_NULLABLE:
+                raise invalid_field(name, kind)
+            changes[name] = None
+            continue
+        if kind == "boolean" and not isinstance(value, bool):
+            raise invalid_field(name, f"{kind} or null")
+        if kind == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise invalid_field(name, f"{kind} or null")
+        if kind == "string":
+            if not isinstance(value, str):
+                raise invalid_field(name, f"{kind} or null")
+            if max_length is not None and len(value) > max_length:
+                raise ApiError(
+                    400,
+                    "invalid_field",
+                    f"{name} is {len(value)} characters long; the maximum is {max_length}.",
+                    details={"field": name, "length": len(value), "max_length": max_length},
+                )
+            if name == "recording_source" and value not in RECORDING_SOURCES:
+                raise ApiError(
+                    400,
+                    "invalid_field",
+                    "recording_source must be 'provider' or 'nixflex'.",
+                    details={"field": name, "expected": list(RECORDING_SOURCES)},
+                )
+            if value == "" and name != "voicemail_message":
+                value = None
+        changes[name] = value
+    if not changes:
         raise ApiError(
             400,
             "missing_field",
-            "custom_prompt is required (send null to clear it, not an empty body).",
-            details={"fields": ["custom_prompt"]},
+            "Send at least one setting to change (send null to clear one).",
+            details={"fields": list(_SETTINGS)},
         )
-    prompt = custom_prompt_value(value)
-    number = replace(_owned(ctx, ctx.state.imported, "phone number"), custom_prompt=prompt)
+    return changes
+
+
+def _update_phone_number(ctx: Context) -> WireResponse:
+    changes = settings_values(_json_body(ctx.request))
+    number = replace(_owned(ctx, ctx.state.imported, "phone number"), **changes)  # type: ignore[arg-type]
+    if number.voicemail_leave_enabled and not number.voicemail_message:
+        raise ApiError(
+            400,
+            "voicemail_message_required",
+            "Save a voicemail_message before turning voicemail_leave_enabled on.",
+            details={"field": "voicemail_message"},
+        )
     ctx.state.imported[number.phone_number] = number
     return json_response(200, {"phone_number": imported_json(number)}, ctx.request_id)
 
@@ -538,3 +603,5 @@ _ROUTES: tuple[tuple[tuple[str | None, ...], Mapping[str, Handler]], ...] = (
     (("v1", "numbers", _PARAM), {"DELETE": _release_number}),
     (("v1", "numbers", _PARAM, "messages"), {"GET": _list_messages}),
 )
+# The per-number webhook URLs: their handlers live in `_webhooks`.
+_ROUTES += WEBHOOK_ROUTES

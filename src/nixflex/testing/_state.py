@@ -104,6 +104,7 @@ class State:
         self.imported: dict[str, ImportedNumber] = {}  # phone number -> the number
         self.numbers: dict[str, ProvisionedNumber] = {}  # number id -> the number
         self.messages: dict[str, list[SmsMessage]] = {}  # number id -> its messages
+        self.webhook_urls: dict[tuple[str, int], str] = {}  # (phone number, slot) -> URL
         self._provisioned_phones: set[str] = set()
         self.requests: list[RecordedRequest] = []
         self.limiter = RateLimiter(rate_limits)
