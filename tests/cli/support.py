@@ -16,7 +16,8 @@ from click.testing import CliRunner, Result
 
 from nixflex.cli._app import app
 from nixflex.testing import FakeNixflex
-from tests.docs.examples import AGENT_ID, API_KEY, TWILIO_SID, TWILIO_TOKEN, clinic, seed_world
+from nixflex.testing._docs_world import AGENT_ID, API_KEY, TWILIO_SID, TWILIO_TOKEN, clinic
+from nixflex.testing._docs_world import seed as seed_world
 
 IMPORT_HEADER = ["phone_number", "twilio_sid", "twilio_token", "agent_id", "custom_prompt"]
 # Two bad rows among 50: one not in E.164 form, one whose number no Twilio account holds.
@@ -50,7 +51,7 @@ class Cli:
 
 @contextmanager
 def served_world(workdir: Path) -> Iterator[Cli]:
-    """The docs' world (`tests/docs/examples.seed_world`) served on loopback."""
+    """The docs' world (`nixflex.testing._docs_world.seed`) served on loopback."""
     fake = FakeNixflex(seed=1)
     seed_world(fake)
     with fake.serve() as server:

@@ -13,8 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from nixflex.testing._docs_world import API_KEY, TWILIO_TOKEN
 from tests.cli.support import IMPORT_HEADER, import_rows, read_csv, served_world, write_csv
-from tests.docs.examples import API_KEY, TWILIO_TOKEN
 
 SCRIPT = Path(sys.executable).with_name("nixflex")
 
@@ -88,7 +88,7 @@ def test_the_emulator_command_serves_what_it_prints(tmp_path: Path) -> None:
         assert set(env) == {"NIXFLEX_BASE_URL", "NIXFLEX_API_KEY"}
         listed = run("numbers", "list", "-o", "json", env=clean_env(**env), cwd=tmp_path)
         assert listed.returncode == 0, listed.stderr
-        assert len(json.loads(listed.stdout)) == 1
+        assert len(json.loads(listed.stdout)) == 5  # the docs' world
     finally:
         server.send_signal(signal.SIGTERM)
         status = server.wait(timeout=10)

@@ -10,7 +10,7 @@ The commands are `nixflex ...` (run through Click's runner, in this process), `e
 runs here. `nixflex emulator` runs as a real process: its output is read up to
 `Press Ctrl-C to stop.`, then it is stopped (its port is any free one; the page shows 8787).
 
-The world is `tests/docs/examples.seed_world`; the working directory holds the rollout guide's
+The world is `nixflex.testing._docs_world.seed`; the working directory holds the rollout guide's
 files and the page's own: `new-clinics.csv` (50 clinics, two bad rows; `support.import_rows`)
 and `profiles.csv`.
 """
@@ -27,8 +27,9 @@ from pathlib import Path
 
 import pytest
 
+from nixflex.testing._docs_world import clinic
 from tests.cli.support import IMPORT_HEADER, Cli, import_rows, write_csv
-from tests.docs.examples import ROOT, clinic, write_files
+from tests.docs.examples import ROOT, write_files
 
 PAGE = ROOT / "docs" / "cli.md"
 _FENCE = re.compile(r"^```console\n(.*?)^```$", re.MULTILINE | re.DOTALL)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from nixflex.testing._docs_world import AGENT_ID, MESSAGE_COUNT, NUMBER_ID
 from tests.cli.support import Cli
-from tests.docs.examples import AGENT_ID, MESSAGE_COUNT, NUMBER_ID
 
 
 def test_list_every_number_or_a_few(cli: Cli) -> None:

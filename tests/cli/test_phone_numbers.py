@@ -14,6 +14,7 @@ import pytest
 
 import nixflex
 from nixflex.cli._phone_numbers import _settings
+from nixflex.testing._docs_world import AGENT_ID, OTHER_AGENT_ID, PHONE_NUMBER, TWILIO_TOKEN
 from tests.cli.support import (
     BAD_FORMAT_ROW,
     IMPORT_HEADER,
@@ -23,7 +24,6 @@ from tests.cli.support import (
     read_csv,
     write_csv,
 )
-from tests.docs.examples import AGENT_ID, OTHER_AGENT_ID, PHONE_NUMBER, TWILIO_TOKEN
 
 ERROR_LINE = re.compile(r"^Error: \w+Error: \[\d{3} \w+\] .+ \(request_id=req_\w+\)$")
 

@@ -488,11 +488,14 @@ def test_the_cli_serves_a_seeded_demo() -> None:
             assert url, output
             assert key, output
             with httpx.Client(base_url=url[1], headers=bearer(key[1]), verify=PLAIN_HTTP) as client:
+                # The docs' world: num_xyz789 first, with its 120 messages, 50 a page.
                 numbers = client.get("/v1/numbers").json()["data"]
-                assert len(numbers) == 1
+                assert [n["id"] for n in numbers][:1] == ["num_xyz789"]
+                assert len(numbers) == 5
                 messages = client.get(f"/v1/numbers/{numbers[0]['id']}/messages").json()
-                assert len(messages["data"]) == 2
-                assert client.get("/v1/phone-numbers").json() == {"phone_numbers": []}
+                assert len(messages["data"]) == 50
+                assert messages["hasMore"] is True
+                assert client.get("/v1/phone-numbers").json()["phone_numbers"] == []
         finally:
             process.terminate()
             process.wait(timeout=10)

@@ -1,7 +1,9 @@
 """`python -m nixflex.testing`: serve a seeded emulator on a loopback port until Ctrl-C.
 
-For apps in other processes (or other languages): point them at the printed URL with the printed
-key. The demo data is the same on every run, so it can live in a `.env` file.
+For apps in other processes (or other languages), and for readers of the docs: it seeds the
+world the docs are written in (`_docs_world`: the key `KEY_ID:KEY_SECRET`, the agent, the Twilio
+accounts, the clinics, `num_xyz789` and its messages), the same on every run, and prints the two
+lines to export (or to put in a `.env` file), each alone on its line.
 """
 
 from __future__ import annotations
@@ -14,13 +16,8 @@ import time
 from collections.abc import Sequence
 from types import FrameType
 
+from . import _docs_world
 from ._fake import FakeNixflex
-
-DEMO_API_KEY = "key_demo:sk_demo_secret"
-DEMO_AGENT_ID = "agent_demo"
-DEMO_TWILIO_SID = "AC" + "0123456789abcdef" * 2
-DEMO_TWILIO_TOKEN = "demo_twilio_token"
-DEMO_TWILIO_NUMBERS = ("+447700900001", "+447700900002", "+12125550100")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,7 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8787, help="port (default 8787; 0 = any)")
-    parser.add_argument("--api-key", default=DEMO_API_KEY, help="the demo KEY_ID:KEY_SECRET")
+    parser.add_argument(
+        "--api-key", default=_docs_world.API_KEY, help="the KEY_ID:KEY_SECRET clients send"
+    )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
     parser.add_argument("--seed", type=int, default=None, help="make generated ids repeatable")
     parser.add_argument(
@@ -47,15 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     fake = FakeNixflex(latency=args.latency, seed=args.seed)
     if args.no_rate_limits:
         fake.rate_limits = None
-    account = fake.add_account(name="demo", api_key=args.api_key, account_id="acct_demo")
-    agent_id = fake.add_agent(account, agent_id=DEMO_AGENT_ID)
-    fake.add_twilio_account(
-        numbers=DEMO_TWILIO_NUMBERS, sid=DEMO_TWILIO_SID, token=DEMO_TWILIO_TOKEN
-    )
-    number = fake.provision_number(account, country="US", agent_id=agent_id)
-    fake.deliver_sms(number.id, from_="+12125550199", body="Hi, I need help with my order")
-    fake.deliver_sms(number.id, from_="+12125550199", body="Are you open on Saturday?")
-
+    _docs_world.seed(fake, api_key=args.api_key)
     try:
         server = fake.serve(host=args.host, port=args.port)
     except OSError as exc:
@@ -63,15 +54,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with server:
+        world = _docs_world
         lines = [
-            f"Nixflex emulator listening on {server.url}",
-            f"  NIXFLEX_BASE_URL={server.url}",
-            f"  NIXFLEX_API_KEY={account.api_key}",
-            f"  agent id:       {agent_id}",
-            f"  Twilio SID:     {DEMO_TWILIO_SID}",
-            f"  Twilio token:   {DEMO_TWILIO_TOKEN}",
-            f"  Twilio numbers: {', '.join(DEMO_TWILIO_NUMBERS)} (not imported yet)",
-            f"  number:         {number.id} ({number.phone_number}) with 2 messages",
+            f"Nixflex emulator listening on {server.url}, with the docs' example data. For .env:",
+            f"NIXFLEX_BASE_URL={server.url}",
+            f"NIXFLEX_API_KEY={args.api_key}",
+            f"  agents:         {world.AGENT_ID}, {world.OTHER_AGENT_ID}",
+            f"  Twilio account: {world.TWILIO_SID} (token {world.TWILIO_TOKEN})",
+            f"  Twilio numbers: {world.PHONE_NUMBER} and {world.CLINICS_IN_TWILIO} clinics, "
+            f"{world.clinic(1)['phone_number']} on (none imported yet)",
+            f"  numbers:        {world.NUMBER_ID} ({world.NUMBER_PHONE}) with "
+            f"{world.MESSAGE_COUNT} messages, and 4 more",
             "Press Ctrl-C to stop.",
         ]
         print("\n".join(lines), flush=True)
