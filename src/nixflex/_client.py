@@ -192,14 +192,16 @@ class _BaseClient(Generic[H]):
         http_client: H | None,
     ) -> None:
         self._authorization, self._key_id, self._secrets = _resolve_key(api_key, key_id, key_secret)
-        self.base_url = _checks.base_url(
+        self.base_url: str = _checks.base_url(
             base_url or os.environ.get("NIXFLEX_BASE_URL") or DEFAULT_BASE_URL
         )
         """The API's base URL, without a trailing slash."""
         self._set_timeout(timeout)
-        self.max_retries = _checks.whole_number(max_retries, "max_retries", 0)
+        self.max_retries: int = _checks.whole_number(max_retries, "max_retries", 0)
         """How many times a failed call is tried again."""
-        self.max_response_size = _checks.whole_number(max_response_size, "max_response_size", 1)
+        self.max_response_size: int = _checks.whole_number(
+            max_response_size, "max_response_size", 1
+        )
         """Bytes of a decoded answer accepted at most; a larger one is refused."""
         self._pause = Pause()
         if http_client is None:
@@ -287,7 +289,7 @@ class _BaseClient(Generic[H]):
         )
 
     def _set_timeout(self, timeout: float | httpx.Timeout | None) -> None:
-        self.timeout = _checks.timeout(timeout)
+        self.timeout: httpx.Timeout | None = _checks.timeout(timeout)
         """The timeout given to the client, or `None` for the pool's own (see `timeout=`)."""
         # A number bounds each attempt end to end; an httpx.Timeout keeps httpx's meaning.
         self._deadline = (

@@ -145,7 +145,7 @@ class APIResponseValidationError(NixflexError):
         self.message = message
         self.response: httpx.Response | None = response
         self.body = body
-        self.status_code = response.status_code
+        self.status_code: int = response.status_code
         self.request_id: str | None = request_id_of(response.headers)
 
     def __str__(self) -> str:
