@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-dev
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e . --group dev
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -44,7 +44,7 @@ test-pythons:
 	  if [ -z "$$py" ]; then echo "Python $$version not found" >&2; exit 1; fi; \
 	  $$py -m venv .venv-$$version; \
 	  .venv-$$version/bin/python -m pip install --quiet --upgrade pip; \
-	  .venv-$$version/bin/python -m pip install --quiet -e '.[dev]'; \
+	  .venv-$$version/bin/python -m pip install --quiet -e . --group dev; \
 	  .venv-$$version/bin/python --version; \
 	  .venv-$$version/bin/python -m pytest -q -p no:cacheprovider; \
 	done
