@@ -119,12 +119,12 @@ class PhoneNumber(_Model):
     Attributes:
         phone_number: the number in E.164 form, e.g. `"+447446466847"`.
         agent_id: the agent that answers it.
-        provider: its carrier, `"twilio"` or `"telnyx"` (`None`: not said; Twilio before v2).
         twilio_number_sid: Twilio's id of the number (`PN…`), for a Twilio number.
-        telnyx_number_id: Telnyx's id of the number, for a Telnyx number.
         inbound_enabled: whether inbound calls reach the agent.
         outbound_enabled: whether the agent can call out from it.
         custom_prompt: the business profile layered over the agent's prompt on calls.
+        provider: its carrier, `"twilio"` or `"telnyx"` (`None`: not said).
+        telnyx_number_id: Telnyx's id of the number, for a Telnyx number.
         voice_id: the voice its calls use, instead of the agent's.
         sms_prompt: the prompt for text replies.
         web_prompt: the prompt for browser (web) calls.
@@ -140,12 +140,12 @@ class PhoneNumber(_Model):
 
     phone_number: str
     agent_id: str
-    provider: str | None = None
     twilio_number_sid: str | None = None
-    telnyx_number_id: str | None = None
     inbound_enabled: bool | None = None
     outbound_enabled: bool | None = None
     custom_prompt: str | None = None
+    provider: str | None = None
+    telnyx_number_id: str | None = None
     voice_id: str | None = None
     sms_prompt: str | None = None
     web_prompt: str | None = None
