@@ -77,6 +77,8 @@ def items_of(world: dict[str, Any], run: int) -> list[nixflex.ImportRequest]:
 def sequential(world: dict[str, Any], items: list[nixflex.ImportRequest]) -> int:
     with nixflex.Client(api_key=world["key"], base_url=world["url"]) as client:
         for item in items:
+            assert item.twilio_sid is not None  # the benchmark imports Twilio numbers
+            assert item.twilio_token is not None
             client.phone_numbers.create(
                 phone_number=item.phone_number,
                 twilio_sid=item.twilio_sid,

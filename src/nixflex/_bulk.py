@@ -33,23 +33,30 @@ T = TypeVar("T")
 class ImportRequest:
     """One number for `phone_numbers.import_many`: what `phone_numbers.create` takes.
 
-    The Twilio token is left out of the repr, so a result or a log of requests never shows it,
-    and out of a pickle: an unpickled request (a `BulkResult` sent through Celery, say) has
-    `twilio_token == REDACTED`; give it the token again to send it,
-    `attrs.evolve(request, twilio_token=token)`.
+    A Twilio number has `twilio_sid` and `twilio_token`, a Telnyx number `telnyx_api_key` and
+    `telnyx_connection_id`: exactly one pair (checked, with every other item, before anything is
+    sent). The Twilio token and the Telnyx API key are left out of the repr, so a result or a
+    log of requests never shows them, and out of a pickle: an unpickled request (a `BulkResult`
+    sent through Celery, say) has `REDACTED` in their place; give the secret again to send it,
+    `attrs.evolve(request, twilio_token=token)` (or `telnyx_api_key=key`).
     """
 
     REDACTED: ClassVar[str] = "<redacted>"
+    SECRETS: ClassVar[tuple[str, ...]] = ("twilio_token", "telnyx_api_key")
 
     phone_number: str
-    twilio_sid: str
-    twilio_token: str = attrs.field(repr=False)
+    twilio_sid: str | None = None
+    twilio_token: str | None = attrs.field(default=None, repr=False)
+    telnyx_api_key: str | None = attrs.field(default=None, repr=False)
+    telnyx_connection_id: str | None = None
     agent_id: str
     custom_prompt: str | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         fields = attrs.asdict(self)
-        fields["twilio_token"] = self.REDACTED
+        for name in self.SECRETS:
+            if fields[name] is not None:
+                fields[name] = self.REDACTED
         return (_import_request, (fields,))
 
     @classmethod
@@ -71,7 +78,7 @@ class ImportRequest:
             raise TypeError(f"item {index}: {'; '.join(problems)}")
         for name in names:
             value = item.get(name)
-            if not isinstance(value, str) and not (name == "custom_prompt" and value is None):
+            if not isinstance(value, str) and not (name not in required and value is None):
                 # Names the field, never the value: it may be the token.
                 raise TypeError(f"item {index}: {name} must be a str")
         return cls(**item)

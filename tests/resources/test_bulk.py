@@ -108,7 +108,7 @@ async def test_an_empty_batch_sends_nothing(client: AnyClient, api: respx.MockRo
 @pytest.mark.parametrize(
     ("item", "message"),
     [
-        ({"phone_number": "+1"}, r"missing keys \['agent_id', 'twilio_sid', 'twilio_token'\]"),
+        ({"phone_number": "+1"}, r"missing keys \['agent_id'\]"),
         ({**clinic("+1"), "twilioToken": "x"}, r"unknown keys \['twilioToken'\]"),
         (clinic("+1", twilio_token=12345), "twilio_token must be a str"),
         ("+15550001111", "expected an ImportRequest or a dict, got str"),

@@ -790,3 +790,165 @@ async def test_a_resellers_onboarding_flow(client: AnyClient, api: respx.MockRou
         ("GET", b"/v1/phone-numbers?agent_id=agent_ringback_dental"),
         ("GET", b"/v1/phone-numbers"),
     ]
+
+
+# --- Telnyx numbers ------------------------------------------------------------------------------
+
+TELNYX_KEY = "KEY_canary_TELNYX_9c8b7a6d5e"
+TELNYX_CONNECTION = "1494404757140276705"
+
+
+async def test_a_telnyx_import_sends_the_telnyx_pair(
+    client: AnyClient, api: respx.MockRouter
+) -> None:
+    answer = {
+        "phone_number": NUMBER,
+        "agent_id": AGENT,
+        "provider": "telnyx",
+        "telnyx_number_id": "1293384261075731499",
+    }
+    api.post(PATH).respond(201, json={"phone_number": answer})
+
+    number = await run(
+        client.phone_numbers.create(
+            phone_number=NUMBER,
+            telnyx_api_key=TELNYX_KEY,
+            telnyx_connection_id=TELNYX_CONNECTION,
+            agent_id=AGENT,
+            custom_prompt=PROFILE,
+        )
+    )
+
+    assert_type(number, PhoneNumber)
+    assert (number.provider, number.telnyx_number_id) == ("telnyx", "1293384261075731499")
+    assert sent_json(only_request(api)) == {
+        "phone_number": NUMBER,
+        "telnyx_api_key": TELNYX_KEY,
+        "telnyx_connection_id": TELNYX_CONNECTION,
+        "agent_id": AGENT,
+        "custom_prompt": PROFILE,
+    }
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {},
+        {"twilio_sid": TWILIO_SID},
+        {"telnyx_api_key": TELNYX_KEY},
+        {"twilio_sid": TWILIO_SID, "twilio_token": TWILIO_TOKEN, "telnyx_api_key": TELNYX_KEY},
+        {
+            "twilio_sid": TWILIO_SID,
+            "twilio_token": TWILIO_TOKEN,
+            "telnyx_api_key": TELNYX_KEY,
+            "telnyx_connection_id": TELNYX_CONNECTION,
+        },
+    ],
+    ids=["none", "half-twilio", "half-telnyx", "twilio-and-half-telnyx", "both"],
+)
+async def test_an_import_needs_exactly_one_carriers_pair(
+    client: AnyClient, api: respx.MockRouter, credentials: dict[str, str]
+) -> None:
+    with pytest.raises(ValueError, match="exactly one carrier") as caught:
+        await run(client.phone_numbers.create(phone_number=NUMBER, agent_id=AGENT, **credentials))
+    assert TELNYX_KEY not in str(caught.value)
+    assert TWILIO_TOKEN not in str(caught.value)
+    assert api.calls.call_count == 0
+
+
+def test_a_type_checker_refuses_a_mixed_import() -> None:
+    # mypy (strict: warn_unused_ignores) proves the ignore covers a real error: no overload
+    # takes both carriers' credentials.
+    with pytest.raises(ValueError, match="exactly one carrier"):
+        nixflex.Client(api_key=API_KEY).phone_numbers.create(  # type: ignore[call-overload]
+            phone_number=NUMBER,
+            twilio_sid=TWILIO_SID,
+            twilio_token=TWILIO_TOKEN,
+            telnyx_api_key=TELNYX_KEY,
+            telnyx_connection_id=TELNYX_CONNECTION,
+            agent_id=AGENT,
+        )
+
+
+async def test_the_telnyx_key_is_masked_in_errors_and_logs(
+    client: AnyClient, api: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    echoed = {"code": "telnyx_invalid_credentials", "message": f"bad key {TELNYX_KEY}"}
+    api.post(PATH).respond(
+        401,
+        json={"error": {**echoed, "details": {"sent": TELNYX_KEY}}},
+        headers={"x-request-id": f"req_{TELNYX_KEY}"},
+    )
+
+    with (
+        caplog.at_level(logging.DEBUG, logger="nixflex"),
+        pytest.raises(nixflex.AuthenticationError) as caught,
+    ):
+        await run(
+            client.phone_numbers.create(
+                phone_number=NUMBER,
+                telnyx_api_key=TELNYX_KEY,
+                telnyx_connection_id=TELNYX_CONNECTION,
+                agent_id=AGENT,
+            )
+        )
+
+    error = caught.value
+    assert error.code == "telnyx_invalid_credentials"
+    for shown in (str(error), repr(error), repr(error.body), repr(error.details), error.request_id):
+        assert TELNYX_KEY not in str(shown)
+    assert TELNYX_KEY not in caplog.text
+
+
+def test_an_import_request_hides_the_telnyx_key_in_its_repr_and_pickle() -> None:
+    import pickle
+
+    request = nixflex.ImportRequest(
+        phone_number=NUMBER,
+        telnyx_api_key=TELNYX_KEY,
+        telnyx_connection_id=TELNYX_CONNECTION,
+        agent_id=AGENT,
+    )
+    assert TELNYX_KEY not in repr(request)
+    data = pickle.dumps(request)
+    assert TELNYX_KEY.encode() not in data
+    copy = pickle.loads(data)
+    assert copy == attrs.evolve(request, telnyx_api_key=nixflex.ImportRequest.REDACTED)
+    assert copy.twilio_token is None  # a secret never given stays None
+
+
+async def test_import_many_takes_twilio_and_telnyx_numbers_in_one_batch(
+    client: AnyClient, api: respx.MockRouter
+) -> None:
+    route = api.post(PATH).respond(201, json={"phone_number": IMPORTED})
+    twilio = {
+        "phone_number": NUMBER,
+        "twilio_sid": TWILIO_SID,
+        "twilio_token": TWILIO_TOKEN,
+        "agent_id": AGENT,
+    }
+    telnyx = nixflex.ImportRequest(
+        phone_number="+12125550123",
+        telnyx_api_key=TELNYX_KEY,
+        telnyx_connection_id=TELNYX_CONNECTION,
+        agent_id=AGENT,
+    )
+
+    result = await run(client.phone_numbers.import_many([twilio, telnyx]))
+
+    assert len(result.succeeded) == 2
+    bodies = [sent_json(call.request) for call in route.calls]
+    assert {frozenset(body) for body in bodies} == {
+        frozenset({"phone_number", "twilio_sid", "twilio_token", "agent_id"}),
+        frozenset({"phone_number", "telnyx_api_key", "telnyx_connection_id", "agent_id"}),
+    }
+
+
+async def test_import_many_refuses_an_item_without_exactly_one_pair_before_sending(
+    client: AnyClient, api: respx.MockRouter
+) -> None:
+    half = {"phone_number": NUMBER, "telnyx_api_key": TELNYX_KEY, "agent_id": AGENT}
+    with pytest.raises(ValueError, match="item 0: pass exactly one carrier") as caught:
+        await run(client.phone_numbers.import_many([half]))
+    assert TELNYX_KEY not in str(caught.value)
+    assert api.calls.call_count == 0

@@ -22,10 +22,17 @@ __all__ = ["phone_numbers"]
 
 # What `list` shows in a table; `-o json|jsonl|csv` has every field.
 TABLE = ("phone_number", "agent_id", "custom_prompt", "created_at")
-# An import's columns are `create`'s keyword names (`ImportRequest`'s fields).
-IMPORT_COLUMNS = tuple(field.name for field in attrs.fields(nixflex.ImportRequest))
-IMPORT_REQUIRED = tuple(
-    field.name for field in attrs.fields(nixflex.ImportRequest) if field.default is attrs.NOTHING
+# An import's columns are `create`'s keyword names (`ImportRequest`'s fields) for a Twilio
+# number: a file imports Twilio numbers only (Telnyx ones: `import_many` in Python).
+IMPORT_COLUMNS = tuple(
+    field.name
+    for field in attrs.fields(nixflex.ImportRequest)
+    if not field.name.startswith("telnyx_")
+)
+IMPORT_REQUIRED = (
+    *(f.name for f in attrs.fields(nixflex.ImportRequest) if f.default is attrs.NOTHING),
+    "twilio_sid",
+    "twilio_token",
 )
 PROFILE_COLUMNS = ("phone_number", "custom_prompt")
 

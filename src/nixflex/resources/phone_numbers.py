@@ -1,11 +1,11 @@
-"""Bring-your-own-Twilio numbers: `POST/GET /v1/phone-numbers`, `PATCH/DELETE .../{number}`."""
+"""Bring-your-own-carrier numbers (Twilio, Telnyx): `/v1/phone-numbers` and their settings."""
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, overload
 
 import attrs
 
@@ -86,20 +86,32 @@ def _checked_settings(settings: Mapping[str, object]) -> dict[str, object]:
 def create_call(
     *,
     phone_number: str,
-    twilio_sid: str,
-    twilio_token: str,
     agent_id: str,
+    twilio_sid: str | None = None,
+    twilio_token: str | None = None,
+    telnyx_api_key: str | None = None,
+    telnyx_connection_id: str | None = None,
     custom_prompt: str | None = None,
 ) -> Call[PhoneNumber]:
-    body = {
-        "phone_number": phone_number,
-        "twilio_sid": twilio_sid,
-        "twilio_token": twilio_token,
-        "agent_id": agent_id,
-    }
+    no_twilio = twilio_sid is None and twilio_token is None
+    no_telnyx = telnyx_api_key is None and telnyx_connection_id is None
+    body: dict[str, str] = {"phone_number": phone_number}
+    if twilio_sid is not None and twilio_token is not None and no_telnyx:
+        body.update(twilio_sid=twilio_sid, twilio_token=twilio_token)
+        secret = twilio_token
+    elif telnyx_api_key is not None and telnyx_connection_id is not None and no_twilio:
+        body.update(telnyx_api_key=telnyx_api_key, telnyx_connection_id=telnyx_connection_id)
+        secret = telnyx_api_key
+    else:
+        # The API infers the carrier from the pair it gets: a mixed call has no right answer.
+        raise ValueError(
+            "pass exactly one carrier's credentials: twilio_sid and twilio_token, or "
+            "telnyx_api_key and telnyx_connection_id"
+        )
+    body["agent_id"] = agent_id
     if custom_prompt is not None:
         body["custom_prompt"] = custom_prompt
-    return Call("POST", _PATH, parse_model(PhoneNumber, *_ONE), body=body, secrets=(twilio_token,))
+    return Call("POST", _PATH, parse_model(PhoneNumber, *_ONE), body=body, secrets=(secret,))
 
 
 def list_call(agent_id: str | None = None) -> Call[builtins.list[PhoneNumber]]:
@@ -169,6 +181,7 @@ def _item(index: int, describe: Callable[[], Call[PhoneNumber]]) -> Call[PhoneNu
 class PhoneNumbers(SyncResource):
     """Your own Twilio numbers, attached to Nixflex agents (`client.phone_numbers`)."""
 
+    @overload
     def create(
         self,
         *,
@@ -177,11 +190,38 @@ class PhoneNumbers(SyncResource):
         twilio_token: str,
         agent_id: str,
         custom_prompt: str | None = None,
+    ) -> PhoneNumber: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        phone_number: str,
+        telnyx_api_key: str,
+        telnyx_connection_id: str,
+        agent_id: str,
+        custom_prompt: str | None = None,
+    ) -> PhoneNumber: ...
+
+    def create(
+        self,
+        *,
+        phone_number: str,
+        twilio_sid: str | None = None,
+        twilio_token: str | None = None,
+        telnyx_api_key: str | None = None,
+        telnyx_connection_id: str | None = None,
+        agent_id: str,
+        custom_prompt: str | None = None,
     ) -> PhoneNumber:
-        """Import a number from your Twilio account and attach it to an agent.
+        """Import a number from your Twilio or Telnyx account and attach it to an agent.
+
+        Pass one carrier's credentials: `twilio_sid` and `twilio_token` for a Twilio number,
+        `telnyx_api_key` and `telnyx_connection_id` for a Telnyx one (the API tells the carrier
+        by the pair it gets; a type checker refuses a call mixing them).
 
         Warning:
-            Importing **overwrites the number's Twilio webhooks** (voice, SMS, status
+            Importing a Twilio number **overwrites its Twilio webhooks** (voice, SMS, status
             callbacks) so that calls reach Nixflex; other systems using the number stop
             receiving its calls and texts.
 
@@ -194,17 +234,23 @@ class PhoneNumbers(SyncResource):
             phone_number: the number in E.164 form, e.g. `"+447446466847"`.
             twilio_sid: the Twilio Account SID that holds it (`AC` + 32 hex characters).
             twilio_token: that account's auth token; never logged, never in an error.
+            telnyx_api_key: the API key of the Telnyx account that holds it; never logged,
+                never in an error.
+            telnyx_connection_id: the Telnyx connection the number uses.
             agent_id: the agent to answer it; it must be yours.
             custom_prompt: the number's business profile (up to 8000 characters), layered
                 over the agent's prompt; left out of the request when `None`.
 
         Raises:
+            ValueError: not exactly one carrier's pair was passed (before anything is sent).
             MissingFieldError: a required field is empty.
             InvalidPhoneFormatError: `phone_number` is not E.164.
             InvalidTwilioSidError: `twilio_sid` is not `AC` + 32 hex characters.
             TwilioInvalidCredentialsError: Twilio rejected the SID and token.
             TwilioAuthFailedError: Twilio refused to authenticate (its error 20003).
+            AuthenticationError: Telnyx rejected the API key (`telnyx_invalid_credentials`).
             NumberNotInTwilioError: the number is not in that Twilio account.
+            NotFoundError: the number or the connection is not in that Telnyx account.
             AgentNotFoundError: no agent has this id.
             AgentNotOwnedError: the agent belongs to another account.
             NumberAlreadyImportedError: the number is already attached to an agent.
@@ -215,6 +261,8 @@ class PhoneNumbers(SyncResource):
                 phone_number=phone_number,
                 twilio_sid=twilio_sid,
                 twilio_token=twilio_token,
+                telnyx_api_key=telnyx_api_key,
+                telnyx_connection_id=telnyx_connection_id,
                 agent_id=agent_id,
                 custom_prompt=custom_prompt,
             )
@@ -240,9 +288,10 @@ class PhoneNumbers(SyncResource):
         """Import many numbers, `concurrency` at a time; one failure never stops the rest.
 
         Each item is an `ImportRequest` or a dict of `create`'s arguments; numbers may come from
-        different Twilio accounts. Every item is checked before anything is sent. The result
-        lists each item's `PhoneNumber` or exception in input order; a 429 slows the whole
-        batch down, and an import that may have landed is never sent twice.
+        different Twilio and Telnyx accounts in one batch. Every item is checked before
+        anything is sent. The result lists each item's `PhoneNumber` or exception in input
+        order; a 429 slows the whole batch down, and an import that may have landed is never
+        sent twice.
 
         Args:
             items: the numbers to import.
@@ -256,7 +305,8 @@ class PhoneNumbers(SyncResource):
         Raises:
             TypeError: an item is not an `ImportRequest` or a dict with `create`'s keys, or
                 `concurrency` is not an `int`.
-            ValueError: `concurrency` is below 1.
+            ValueError: an item has not exactly one carrier's credentials, or `concurrency` is
+                below 1 (every item is checked before anything is sent).
             ImportError: `progress=True`, and tqdm is not installed.
 
         Example:
@@ -448,6 +498,7 @@ class AsyncPhoneNumbers(AsyncResource):
     arguments and errors.
     """
 
+    @overload
     async def create(
         self,
         *,
@@ -456,8 +507,31 @@ class AsyncPhoneNumbers(AsyncResource):
         twilio_token: str,
         agent_id: str,
         custom_prompt: str | None = None,
+    ) -> PhoneNumber: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        phone_number: str,
+        telnyx_api_key: str,
+        telnyx_connection_id: str,
+        agent_id: str,
+        custom_prompt: str | None = None,
+    ) -> PhoneNumber: ...
+
+    async def create(
+        self,
+        *,
+        phone_number: str,
+        twilio_sid: str | None = None,
+        twilio_token: str | None = None,
+        telnyx_api_key: str | None = None,
+        telnyx_connection_id: str | None = None,
+        agent_id: str,
+        custom_prompt: str | None = None,
     ) -> PhoneNumber:
-        """Import a number from your Twilio account; **overwrites its Twilio webhooks**.
+        """Import a Twilio or Telnyx number; **overwrites a Twilio number's webhooks**.
 
         See `PhoneNumbers.create` for the arguments and the errors it raises.
         """
@@ -466,6 +540,8 @@ class AsyncPhoneNumbers(AsyncResource):
                 phone_number=phone_number,
                 twilio_sid=twilio_sid,
                 twilio_token=twilio_token,
+                telnyx_api_key=telnyx_api_key,
+                telnyx_connection_id=telnyx_connection_id,
                 agent_id=agent_id,
                 custom_prompt=custom_prompt,
             )

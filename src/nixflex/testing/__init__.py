@@ -14,10 +14,11 @@ Three ways in, all answered by the same code:
   account, agent and Twilio account and prints the URL and keys.
 
 Seed it with `add_account`, `add_api_key`, `revoke_api_key`, `add_agent`,
-`add_twilio_account`, `add_twilio_number`, `set_twilio_webhooks`, `import_phone_number`,
-`provision_number` and `deliver_sms` (a seeding call that breaks a rule of the API raises
-`ValueError`); assert with `accounts()`, `agents()`, `twilio_account()`, `twilio_webhooks()`,
-`phone_numbers()`, `numbers()`, `messages()` and `requests`. Every view is a frozen snapshot.
+`add_twilio_account`, `add_twilio_number`, `add_telnyx_account`, `set_twilio_webhooks`,
+`import_phone_number`, `provision_number` and `deliver_sms` (a seeding call that breaks a rule
+of the API raises `ValueError`); assert with `accounts()`, `agents()`, `twilio_account()`,
+`telnyx_account()`, `twilio_webhooks()`, `phone_numbers()`, `numbers()`, `messages()` and
+`requests`. Every view is a frozen snapshot.
 
 A pytest fixture:
 
@@ -100,6 +101,11 @@ Error codes beyond the API's five pages, and when the emulator answers with them
 | `number_not_found` | 404 | also on the routes with a `{number_id}`, and on `DELETE` |
 | `agent_not_found` | 404 | also `POST /v1/numbers` with an unknown `agentId` |
 | `agent_not_owned` | 403 | also `POST /v1/numbers` with another account's `agentId` |
+| `conflicting_fields` | 400 | an import sends both the Twilio and the Telnyx credentials |
+| `telnyx_invalid_credentials` | 401 | a Telnyx import's key is no fake Telnyx account's |
+| `telnyx_connection_not_found` | 404 | the `telnyx_connection_id` is not that account's |
+| `number_not_in_telnyx` | 404 | that Telnyx account does not hold the number |
+| `voicemail_message_required` | 400 | PATCH leaves voicemail on with no `voicemail_message` |
 
 `number_not_found` answers for an unknown number and for another account's alike, on
 `PATCH`/`DELETE /v1/phone-numbers/{n}`, `DELETE /v1/numbers/{id}` and
@@ -148,6 +154,20 @@ Choices where the docs are silent:
   body counts as `{}` (so an empty PATCH is `missing_field`).
 - `custom_prompt`: null or `""` store null (on import and PATCH); the 8000 limit counts
   Unicode code points.
+- Telnyx imports: the carrier is the pair sent (`telnyx_api_key` + `telnyx_connection_id`, else
+  the Twilio pair); checks: `missing_field` → `invalid_field` → `invalid_phone_format` → the key
+  (`telnyx_invalid_credentials`) → the connection → `number_not_in_telnyx` → the agent →
+  `number_already_imported`. A Telnyx number has `provider: "telnyx"`, a `telnyx_number_id` and
+  no `twilio_number_sid`; it has no Twilio webhooks to take over.
+- PATCH is a partial update of the per-number settings (`custom_prompt`, `voice_id`,
+  `sms_prompt`, `web_prompt`, `sms_reply_enabled`, `voicemail_leave_enabled`,
+  `voicemail_message`, `speaking_rate`, `dtmf_enabled`, `record_call`, `recording_source`);
+  a body with none is `missing_field` (`details.fields` lists them all). A value of the wrong
+  JSON type, text over its limit (20,000 for `sms_prompt`/`web_prompt`, 2,000 for
+  `voicemail_message`), a `recording_source` other than `provider`/`nixflex`, or null for an
+  on/off switch is `invalid_field`; a number left with voicemail on and no message is
+  `voicemail_message_required`. New numbers answer texts (`sms_reply_enabled: true`), leave
+  no voicemail, and have no keypad input.
 - Imported numbers are answered with every field (`custom_prompt` and `created_at` too).
   Import overwrites the Twilio number's voice, SMS and status webhooks with Nixflex's URLs
   (`TwilioWebhooks.points_at_nixflex`); delete sets all three to None and leaves the number in
@@ -169,7 +189,8 @@ Choices where the docs are silent:
   the API's edge sets today; there is no `x-request-id`). Error messages and details never
   repeat a value from the request.
 - `FakeNixflex.requests` keeps the key id of the `Authorization` header but never the secret
-  (`Bearer key_…:<redacted>`), and replaces a Twilio token in a body with `"<redacted>"`.
+  (`Bearer key_…:<redacted>`), and replaces a Twilio token or a Telnyx API key in a body with
+  `"<redacted>"`.
 - Webhook URLs (`/v1/integrations/webhook/number/{n}` and `.../webhook2/...`) are kept per
   imported number and slot. Another account's number answers 404 `number_not_found`, like a
   missing one; a PUT without `url` 400 `missing_field`; a `url` that is not `https://` with a
@@ -194,6 +215,7 @@ from ._records import (
     RateLimits,
     RecordedRequest,
     SmsMessage,
+    TelnyxAccount,
     TwilioAccount,
     TwilioWebhooks,
 )
@@ -212,6 +234,7 @@ __all__ = [
     "RateLimits",
     "RecordedRequest",
     "SmsMessage",
+    "TelnyxAccount",
     "TwilioAccount",
     "TwilioWebhooks",
     "WebhookAttempt",

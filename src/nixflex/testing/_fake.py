@@ -31,6 +31,7 @@ from ._records import (
     RateLimits,
     RecordedRequest,
     SmsMessage,
+    TelnyxAccount,
     TwilioAccount,
     TwilioWebhooks,
 )
@@ -192,6 +193,37 @@ class FakeNixflex:
                 raise
             return self._state.twilio_snapshot(row)
 
+    def add_telnyx_account(
+        self,
+        *,
+        numbers: Iterable[str] = (),
+        api_key: str | None = None,
+        connection_id: str | None = None,
+    ) -> TelnyxAccount:
+        """Create a fake Telnyx account holding `numbers` (E.164) on one connection.
+
+        An import of one of its numbers must send its `api_key` and `connection_id`; another
+        key is `telnyx_invalid_credentials` (401), another connection
+        `telnyx_connection_not_found` (404), a number it does not hold `number_not_in_telnyx`
+        (404).
+
+        Args:
+            numbers: Phone numbers the account holds; a number can sit in only one account.
+            api_key: The Telnyx API key; generated (`KEY…`) when omitted.
+            connection_id: The connection's id; generated when omitted.
+        """
+        with self._lock:
+            row = self._state.add_telnyx_account(api_key, connection_id)
+            try:
+                for number in numbers:
+                    self._state.add_telnyx_number(row, number)
+            except ValueError:
+                for number in row.numbers:
+                    del self._state.telnyx_numbers[number]
+                del self._state.telnyx_accounts[row.api_key]
+                raise
+            return self._state.telnyx_snapshot(row)
+
     def add_twilio_number(self, twilio_sid: str, phone_number: str) -> None:
         """Put another number in a Twilio account (as if bought in the Twilio console)."""
         with self._lock:
@@ -218,10 +250,11 @@ class FakeNixflex:
         custom_prompt: str | None = None,
         created_at: datetime | None = None,
     ) -> ImportedNumber:
-        """Import a seeded Twilio number into the agent's account without an HTTP request.
+        """Import a seeded Twilio or Telnyx number into the agent's account without a request.
 
-        The same checks as `POST /v1/phone-numbers` apply (with the Twilio account that holds
-        the number); a failing one raises `ValueError` naming the error code.
+        The same checks as `POST /v1/phone-numbers` apply (with the credentials of the Twilio
+        or Telnyx account that holds the number); a failing one raises `ValueError` naming the
+        error code.
 
         Args:
             created_at: Pretend the import happened then (naive means UTC).
@@ -230,17 +263,25 @@ class FakeNixflex:
             state = self._state
             if agent_id not in state.agents:
                 raise ValueError(f"agent_not_found: unknown agent {agent_id!r}")
-            twilio = state.twilio_accounts[state.twilio_number_row(phone_number).account_sid]
+            telnyx = state.telnyx_numbers.get(phone_number)
+            credentials: dict[str, str] = {}
+            if telnyx is not None:
+                credentials = {
+                    "telnyx_api_key": telnyx.api_key,
+                    "telnyx_connection_id": telnyx.connection_id,
+                }
+            else:
+                twilio = state.twilio_accounts[state.twilio_number_row(phone_number).account_sid]
+                credentials = {"twilio_sid": twilio.sid, "twilio_token": twilio.token}
             with _as_value_error():
                 return import_number(
                     state,
                     state.agents[agent_id],
                     phone_number=phone_number,
-                    twilio_sid=twilio.sid,
-                    twilio_token=twilio.token,
                     agent_id=agent_id,
                     custom_prompt=custom_prompt,
                     created_at=_stamp(created_at),
+                    **credentials,
                 )
 
     def provision_number(
@@ -416,6 +457,14 @@ class FakeNixflex:
         """A Twilio account as it is now (its numbers included)."""
         with self._lock:
             return self._state.twilio_snapshot(self._state.twilio_account_row(sid))
+
+    def telnyx_account(self, api_key: str) -> TelnyxAccount:
+        """A Telnyx account as it is now (its numbers included)."""
+        with self._lock:
+            try:
+                return self._state.telnyx_snapshot(self._state.telnyx_accounts[api_key])
+            except KeyError:
+                raise ValueError("unknown Telnyx API key") from None
 
     def twilio_webhooks(self, phone_number: str) -> TwilioWebhooks:
         """The webhooks configured on a Twilio number right now."""

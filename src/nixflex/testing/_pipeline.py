@@ -20,7 +20,7 @@ from ._state import State
 from ._wire import Exchange, Outcome, WireRequest, WireResponse
 
 REDACTED = "<redacted>"
-_TOKEN_FIELDS = ("twilio_token", "twilioToken")
+_TOKEN_FIELDS = ("twilio_token", "twilioToken", "telnyx_api_key", "telnyxApiKey")
 
 
 class Pipeline:

@@ -97,6 +97,21 @@ class TwilioAccount:
 
 
 @dataclass(frozen=True)
+class TelnyxAccount:
+    """A fake Telnyx account: its API key, its connection and the numbers it holds.
+
+    Attributes:
+        api_key: The Telnyx API key (`KEY…`); left out of `repr()`.
+        connection_id: The id of its one connection (SIP or call control).
+        numbers: The E.164 numbers the account holds, in the order they were added.
+    """
+
+    api_key: str = field(repr=False)
+    connection_id: str
+    numbers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ImportedNumber:
     """A Twilio or Telnyx number imported into Nixflex (a row of `/v1/phone-numbers`).
 
@@ -171,7 +186,7 @@ class RecordedRequest:
         raw_path: The path exactly as it arrived (`/v1/phone-numbers/%2B447…`).
         query: Query parameters (a repeated one keeps its last value).
         json: The parsed JSON body, None when there was none or it was not JSON. A Twilio
-            token in it is replaced by `"<redacted>"`.
+            token or a Telnyx API key in it is replaced by `"<redacted>"`.
         headers: Header names in lower case; `authorization` is cut down to the key id
             (`Bearer key_…:<redacted>`): the key secret is never kept.
         key_id: The key id the request was sent with, if any.

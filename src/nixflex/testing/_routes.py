@@ -27,7 +27,7 @@ from ._records import (
     TwilioWebhooks,
     wire_items,
 )
-from ._state import E164, TWILIO_SID, State
+from ._state import E164, TWILIO_SID, State, TwilioNumberRow
 from ._webhooks import ROUTES as WEBHOOK_ROUTES
 from ._wire import (
     ApiError,
@@ -296,11 +296,30 @@ _IMPORT_FIELDS = (
     ("twilio_token", "twilioToken"),
     ("agent_id", "agentId"),
 )
+_TELNYX_FIELDS = (
+    ("phone_number", "phoneNumber"),
+    ("telnyx_api_key", "telnyxApiKey"),
+    ("telnyx_connection_id", "telnyxConnectionId"),
+    ("agent_id", "agentId"),
+)
 
 
 def _import_phone_number(ctx: Context) -> WireResponse:
     body = _json_body(ctx.request)
-    values = {snake: _pick(body, snake, camel) for snake, camel in _IMPORT_FIELDS}
+    twilio_sent = any(_pick(body, *names) is not None for names in _IMPORT_FIELDS[1:3])
+    telnyx_sent = any(_pick(body, *names) is not None for names in _TELNYX_FIELDS[1:3])
+    if twilio_sent and telnyx_sent:
+        raise ApiError(
+            400,
+            "conflicting_fields",
+            "Send either twilio_sid and twilio_token or telnyx_api_key and telnyx_connection_id.",
+            details={
+                "fields": ["twilio_sid", "twilio_token", "telnyx_api_key", "telnyx_connection_id"]
+            },
+        )
+    # The carrier is inferred from the pair sent; with neither, the documented (Twilio) one.
+    names = _TELNYX_FIELDS if telnyx_sent else _IMPORT_FIELDS
+    values = {snake: _pick(body, snake, camel) for snake, camel in names}
     missing = [name for name, value in values.items() if value is None or value == ""]
     if missing:
         raise ApiError(
@@ -318,9 +337,11 @@ def _import_phone_number(ctx: Context) -> WireResponse:
         ctx.state,
         ctx.account_id,
         phone_number=fields["phone_number"],
-        twilio_sid=fields["twilio_sid"],
-        twilio_token=fields["twilio_token"],
         agent_id=fields["agent_id"],
+        twilio_sid=fields.get("twilio_sid"),
+        twilio_token=fields.get("twilio_token"),
+        telnyx_api_key=fields.get("telnyx_api_key"),
+        telnyx_connection_id=fields.get("telnyx_connection_id"),
         custom_prompt=_pick(body, "custom_prompt", "customPrompt"),
     )
     return json_response(201, {"phone_number": imported_json(row)}, ctx.request_id)
@@ -331,13 +352,16 @@ def import_number(
     account_id: str,
     *,
     phone_number: str,
-    twilio_sid: str,
-    twilio_token: str,
     agent_id: str,
     custom_prompt: object,
+    twilio_sid: str | None = None,
+    twilio_token: str | None = None,
+    telnyx_api_key: str | None = None,
+    telnyx_connection_id: str | None = None,
     created_at: datetime | None = None,
 ) -> ImportedNumber:
-    """Run the documented import checks in order, then attach the number and take its webhooks."""
+    """Run the documented import checks in order, then attach the number (a Twilio number's
+    webhooks are taken over); Telnyx credentials are checked against the fake Telnyx accounts."""
     if not E164.fullmatch(phone_number):
         raise ApiError(
             400,
@@ -345,6 +369,56 @@ def import_number(
             "phone_number must be in E.164 format, e.g. +447446466847.",
             details={"field": "phone_number", "expected": "E.164"},
         )
+    twilio_number: TwilioNumberRow | None = None
+    telnyx_number_id: str | None = None
+    if telnyx_api_key is not None and telnyx_connection_id is not None:
+        telnyx_number_id = _telnyx_number(state, phone_number, telnyx_api_key, telnyx_connection_id)
+    elif twilio_sid is not None and twilio_token is not None:
+        twilio_number = _twilio_number(state, phone_number, twilio_sid, twilio_token)
+    else:
+        raise AssertionError("the route checks that one carrier's pair is sent")
+    owner = state.agents.get(agent_id)
+    if owner is None:
+        raise ApiError(
+            404,
+            "agent_not_found",
+            "No agent with that agent_id exists.",
+            details={"field": "agent_id"},
+        )
+    if owner != account_id:
+        raise ApiError(
+            403,
+            "agent_not_owned",
+            "That agent belongs to a different account.",
+            details={"field": "agent_id"},
+        )
+    if phone_number in state.imported:
+        raise ApiError(
+            409, "number_already_imported", "That number is already attached to an agent."
+        )
+    prompt = custom_prompt_value(custom_prompt)
+    if twilio_number is not None:
+        # Importing overwrites whatever webhooks the number had: calls now route to Nixflex.
+        twilio_number.webhooks = NIXFLEX_WEBHOOKS
+    number = ImportedNumber(
+        phone_number=phone_number,
+        agent_id=agent_id,
+        account_id=account_id,
+        twilio_sid=twilio_sid if twilio_number is not None else None,
+        provider="twilio" if twilio_number is not None else "telnyx",
+        twilio_number_sid=twilio_number.sid if twilio_number is not None else None,
+        telnyx_number_id=telnyx_number_id,
+        telnyx_connection_id=telnyx_connection_id,
+        custom_prompt=prompt,
+        created_at=created_at or state.now(),
+    )
+    state.imported[phone_number] = number
+    return number
+
+
+def _twilio_number(
+    state: State, phone_number: str, twilio_sid: str, twilio_token: str
+) -> TwilioNumberRow:
     if not TWILIO_SID.fullmatch(twilio_sid):
         raise ApiError(
             400,
@@ -371,39 +445,34 @@ def import_number(
         raise ApiError(
             404, "number_not_in_twilio", "That number is not in the Twilio account you sent."
         )
-    owner = state.agents.get(agent_id)
-    if owner is None:
+    return twilio_number
+
+
+def _telnyx_number(state: State, phone_number: str, api_key: str, connection_id: str) -> str:
+    """The Telnyx id of the number, if the key's account holds it on that connection."""
+    account = next(
+        (
+            row
+            for key, row in state.telnyx_accounts.items()
+            if hmac.compare_digest(key.encode(), api_key.encode())
+        ),
+        None,
+    )
+    if account is None:
+        raise ApiError(401, "telnyx_invalid_credentials", "Telnyx rejected the API key.")
+    if account.connection_id != connection_id:
         raise ApiError(
             404,
-            "agent_not_found",
-            "No agent with that agent_id exists.",
-            details={"field": "agent_id"},
+            "telnyx_connection_not_found",
+            "No connection with that telnyx_connection_id in the Telnyx account.",
+            details={"field": "telnyx_connection_id"},
         )
-    if owner != account_id:
+    number_id = account.numbers.get(phone_number)
+    if number_id is None:
         raise ApiError(
-            403,
-            "agent_not_owned",
-            "That agent belongs to a different account.",
-            details={"field": "agent_id"},
+            404, "number_not_in_telnyx", "That number is not in the Telnyx account you sent."
         )
-    if phone_number in state.imported:
-        raise ApiError(
-            409, "number_already_imported", "That number is already attached to an agent."
-        )
-    prompt = custom_prompt_value(custom_prompt)
-    # Importing overwrites whatever webhooks the number had: calls now route to Nixflex.
-    twilio_number.webhooks = NIXFLEX_WEBHOOKS
-    number = ImportedNumber(
-        phone_number=phone_number,
-        agent_id=agent_id,
-        account_id=account_id,
-        twilio_sid=twilio_sid,
-        twilio_number_sid=twilio_number.sid,
-        custom_prompt=prompt,
-        created_at=created_at or state.now(),
-    )
-    state.imported[phone_number] = number
-    return number
+    return number_id
 
 
 def _list_phone_numbers(ctx: Context) -> WireResponse:

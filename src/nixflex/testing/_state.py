@@ -24,6 +24,7 @@ from ._records import (
     RateLimits,
     RecordedRequest,
     SmsMessage,
+    TelnyxAccount,
     TwilioAccount,
     TwilioWebhooks,
 )
@@ -53,6 +54,13 @@ class TwilioAccountRow:
     sid: str
     token: str
     numbers: dict[str, TwilioNumberRow] = field(default_factory=dict)
+
+
+@dataclass
+class TelnyxAccountRow:
+    api_key: str
+    connection_id: str
+    numbers: dict[str, str] = field(default_factory=dict)  # phone number -> Telnyx number id
 
 
 # Fictional ranges where they exist (NANP 555-01xx, Ofcom's drama numbers), so a generated
@@ -101,6 +109,8 @@ class State:
         self.agents: dict[str, str] = {}  # agent id -> account id
         self.twilio_accounts: dict[str, TwilioAccountRow] = {}
         self.twilio_numbers: dict[str, TwilioNumberRow] = {}  # a number sits in one account
+        self.telnyx_accounts: dict[str, TelnyxAccountRow] = {}  # API key -> the account
+        self.telnyx_numbers: dict[str, TelnyxAccountRow] = {}  # phone number -> its account
         self.imported: dict[str, ImportedNumber] = {}  # phone number -> the number
         self.numbers: dict[str, ProvisionedNumber] = {}  # number id -> the number
         self.messages: dict[str, list[SmsMessage]] = {}  # number id -> its messages
@@ -197,6 +207,8 @@ class State:
             raise ValueError(f"{phone_number} is already held by Twilio account {holder}")
         if phone_number in self._provisioned_phones:
             raise ValueError(f"{phone_number} is already a number provisioned through Nixflex")
+        if phone_number in self.telnyx_numbers:
+            raise ValueError(f"{phone_number} is already held by a Telnyx account")
         row = TwilioNumberRow(phone_number, f"PN{self.hex_id(32)}", sid)
         account.numbers[phone_number] = row
         self.twilio_numbers[phone_number] = row
@@ -208,6 +220,29 @@ class State:
         except KeyError:
             raise ValueError(f"no Twilio account holds {phone_number!r}") from None
 
+    # Telnyx -------------------------------------------------------------------------------
+
+    def add_telnyx_account(
+        self, api_key: str | None, connection_id: str | None
+    ) -> TelnyxAccountRow:
+        api_key = api_key or f"KEY{self.hex_id(32).upper()}"
+        if api_key in self.telnyx_accounts:
+            raise ValueError("that Telnyx API key is already in use")
+        row = TelnyxAccountRow(api_key, connection_id or str(self.rng.getrandbits(62)))
+        self.telnyx_accounts[api_key] = row
+        return row
+
+    def add_telnyx_number(self, row: TelnyxAccountRow, phone_number: str) -> None:
+        if not E164.fullmatch(phone_number):
+            raise ValueError(f"{phone_number!r} is not an E.164 number (^\\+[1-9]\\d{{1,14}}$)")
+        if self.number_in_use(phone_number):
+            raise ValueError(f"{phone_number} is already held by another account")
+        row.numbers[phone_number] = str(self.rng.getrandbits(62))
+        self.telnyx_numbers[phone_number] = row
+
+    def telnyx_snapshot(self, row: TelnyxAccountRow) -> TelnyxAccount:
+        return TelnyxAccount(row.api_key, row.connection_id, tuple(row.numbers))
+
     # provisioned numbers, messages ------------------------------------------------------------
 
     def number(self, number_id: str) -> ProvisionedNumber:
@@ -217,7 +252,11 @@ class State:
             raise ValueError(f"unknown number id {number_id!r}") from None
 
     def number_in_use(self, phone_number: str) -> bool:
-        return phone_number in self.twilio_numbers or phone_number in self._provisioned_phones
+        return (
+            phone_number in self.twilio_numbers
+            or phone_number in self.telnyx_numbers
+            or phone_number in self._provisioned_phones
+        )
 
     def generate_phone_number(self, country: str) -> str:
         for _ in range(50):
