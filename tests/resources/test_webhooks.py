@@ -168,6 +168,7 @@ async def test_the_client_verifies_with_its_own_key_secret(client: AnyClient) ->
     headers = {"X-Nixflex-Signature": signed(body, KEY_SECRET)}
 
     client.webhooks.verify(body, headers)
+    client.webhooks.verify(body, {"x-nixflex-signature": headers["X-Nixflex-Signature"]})
     event = client.webhooks.unwrap(body, headers)
 
     assert isinstance(event, CallCompleted)
