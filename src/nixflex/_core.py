@@ -341,17 +341,17 @@ def exchange(
     landed_before = False
     budget = None if deadline is None else (max_retries + 1) * deadline
     for attempt in range(max_retries + 1):
-        wait = pause.remaining(call.method)
+        wait = pause.reserve(call.method)
         if wait > 0:
             if deadline is not None and wait > deadline:
                 raise paused_error(pause, wait, deadline, secrets.reveal())
             yield Sleep(wait)
+            pause.sent(call.method)  # after the wait: the new window, or the pause, is over
         started = time.monotonic()
         ends = None
         if budget is not None and deadline is not None:
             ends = started + min(deadline, budget)
             _limit_timeouts(request, min(deadline, budget))
-        pause.sent(call.method)
         outcome = None
         try:
             outcome = yield Send(request, ends)

@@ -19,6 +19,7 @@ While plenty of calls are left, an answer costs one header lookup and a comparis
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -30,6 +31,7 @@ import httpx
 MAX_WAIT = 60.0
 # Budgets are followed once the calls left are this close to the calls in flight.
 _MARGIN = 8
+_AFTER_RESET = 0.05
 
 
 @attrs.frozen
@@ -85,12 +87,29 @@ class Pause:
     def __init__(self) -> None:
         self._until = 0.0
         self._budgets = {"read": _Budget(), "write": _Budget()}
+        self._lock = threading.Lock()
         self.cause: httpx.Response | None = None
         """The answer that made the client wait: the last retried 429."""
 
     def remaining(self, method: str = "GET") -> float:
         """Seconds a call of `method` should wait before it is sent; 0 when it may go."""
-        now = time.monotonic()
+        with self._lock:
+            return self._wait(method, time.monotonic())
+
+    def reserve(self, method: str) -> float:
+        """Seconds to wait before a call of `method` may go; 0 means it goes now and is counted
+        as sent. One step under a lock: threads of a bulk import never all take the last call
+        left in the budget."""
+        with self._lock:
+            wait = self._wait(method, time.monotonic())
+            if wait <= 0:
+                budget = self._budgets[_bucket(method)]
+                budget.in_flight += 1
+                if budget.left is not None:
+                    budget.left -= 1
+            return wait
+
+    def _wait(self, method: str, now: float) -> float:
         wait = self._until - now
         budget = self._budgets[_bucket(method)]
         if budget.left is not None and budget.left <= 0:
@@ -107,16 +126,21 @@ class Pause:
             self.cause = cause
 
     def sent(self, method: str) -> None:
-        """A call of `method` is on its way."""
-        budget = self._budgets[_bucket(method)]
-        budget.in_flight += 1
-        if budget.left is not None:
-            budget.left -= 1
+        """Count a call of `method` as on its way without waiting (`reserve` waits first)."""
+        with self._lock:
+            budget = self._budgets[_bucket(method)]
+            budget.in_flight += 1
+            if budget.left is not None:
+                budget.left -= 1
 
     def answered(self, method: str, headers: Mapping[str, str] | None) -> None:
         """A call of `method` ended, with an answer's `headers` or with none (a broken
         connection, a cancelled call)."""
-        budget = self._budgets[_bucket(method)]
+        with self._lock:
+            self._answered(self._budgets[_bucket(method)], headers)
+
+    @staticmethod
+    def _answered(budget: _Budget, headers: Mapping[str, str] | None) -> None:
         budget.in_flight -= 1
         if headers is None:
             return
@@ -136,7 +160,9 @@ class Pause:
             return
         if not math.isfinite(reset):
             return
-        resets = time.monotonic() + (reset - time.time())
+        # A little after the reset: a call sent the instant before the API's window turns would
+        # still count against the old one.
+        resets = time.monotonic() + (reset - time.time()) + _AFTER_RESET
         # The calls still on their way may not be counted yet. Answers arrive out of order: in
         # the same window, an older answer (more left) must not undo a newer one.
         left = remaining - budget.in_flight

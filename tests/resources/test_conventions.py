@@ -267,7 +267,8 @@ def test_calls_in_flight_count_against_the_budget() -> None:
 def test_a_budget_refills_at_its_reset() -> None:
     pause = Pause()
     pause.sent("GET")
-    pause.answered("GET", {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(time.time())})
+    past = str(time.time() - 1)
+    pause.answered("GET", {"x-ratelimit-remaining": "0", "x-ratelimit-reset": past})
     assert pause.remaining("GET") == 0
 
 
@@ -281,3 +282,16 @@ def test_a_cancelled_or_broken_call_leaves_the_in_flight_count() -> None:
     assert pause.remaining("POST") == 0  # one left, none on its way
     pause.sent("POST")
     assert pause.remaining("POST") > 8
+
+
+def test_threads_never_all_take_the_last_call_left() -> None:
+    # A bulk import's threads check the budget at the same moment: one of them gets the call.
+    from concurrent.futures import ThreadPoolExecutor
+
+    pause = Pause()
+    pause.sent("POST")
+    reset = str(int(time.time() + 30))
+    pause.answered("POST", {"x-ratelimit-remaining": "1", "x-ratelimit-reset": reset})
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        waits = list(pool.map(lambda _: pause.reserve("POST"), range(16)))
+    assert sum(wait == 0 for wait in waits) == 1

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 import nixflex
+import nixflex._pacing
 from nixflex._core import Call, Flow, Hidden, Send, Sleep, exchange, parse_list
 from nixflex._pacing import Pause
 from nixflex.models import PhoneNumber
@@ -63,25 +64,44 @@ def test_a_post_that_may_have_landed_ends_the_flow_with_its_error() -> None:
         flow.send(httpx.ReadTimeout("answer lost", request=request))
 
 
-def test_a_429_pauses_the_client_and_the_flow_waits_it_out_before_sending() -> None:
+class Clock:
+    """The pause's clock, standing still unless the test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return 1_800_000_000.0 + self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(nixflex._pacing, "time", fake)
+    return fake
+
+
+def test_a_429_pauses_the_client_and_the_flow_waits_it_out_before_sending(clock: Clock) -> None:
     pause = Pause()
     request, flow = start(pause=pause)
     next(flow)
     step = flow.send(answer(429, request, headers={"Retry-After": "2"}))
     # The wait is the client's: another call started now would wait it out too.
-    assert isinstance(step, Sleep)
-    assert 1.9 <= step.seconds <= 2.0
-    assert 1.9 <= pause.remaining() <= 2.0
+    assert step == Sleep(2.0)
+    assert pause.remaining() == 2.0
+    clock.now += 2
     assert flow.send(None) == Send(request)
 
 
-def test_a_pause_already_running_comes_before_the_first_send() -> None:
+def test_a_pause_already_running_comes_before_the_first_send(clock: Clock) -> None:
     pause = Pause()
     pause.extend(5)
     request, flow = start(pause=pause)
-    step = next(flow)
-    assert isinstance(step, Sleep)
-    assert 4.9 <= step.seconds <= 5.0
+    assert next(flow) == Sleep(5.0)
+    clock.now += 5
     assert flow.send(None) == Send(request)
 
 
