@@ -21,7 +21,7 @@ from typing import IO
 import pytest
 
 import nixflex
-from nixflex.testing import FakeNixflex, WebhookDelivery
+from nixflex.testing import FakeNixflex, WebhookAttempt, WebhookDelivery
 from tests.emulator.helpers import UK_NUMBER, WAYS, World, build_world, error
 
 SLOT_1 = "/v1/integrations/webhook/number/%2B447446466847"
@@ -300,3 +300,96 @@ def test_the_docs_wsgi_receiver_takes_deliveries_from_the_emulator(tmp_path: Pat
 def _read_lines(stream: IO[str], lines: queue.Queue[str]) -> None:
     for line in stream:
         lines.put(line)
+
+
+# The frameworks' examples of docs/webhooks.md, as written, in a server process of their own. What
+# the page leaves to the reader (the queue the work goes to) is a stand-in that prints.
+FLASK_STANDIN = """
+class _Task:
+    def delay(self, call_id, fields):
+        print("handled", call_id, flush=True)
+
+
+handle_call = _Task()
+"""
+FASTAPI_STANDIN = """
+class _Queue:
+    async def enqueue(self, call_id, fields):
+        print("handled", call_id, flush=True)
+
+
+queue = _Queue()
+"""
+SERVE_ASGI = """
+
+import socket
+
+import uvicorn
+
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+print("port", listener.getsockname()[1], flush=True)
+uvicorn.Server(uvicorn.Config(app, log_level="error")).run(sockets=[listener])
+"""
+
+
+@pytest.mark.parametrize(
+    ("framework", "marker", "standin", "serve"),
+    [
+        ("flask", "from flask import", FLASK_STANDIN, SERVE),
+        ("fastapi", "from fastapi import", FASTAPI_STANDIN, SERVE_ASGI),
+    ],
+)
+def test_the_docs_framework_receivers_take_deliveries_from_the_emulator(
+    tmp_path: Path, framework: str, marker: str, standin: str, serve: str
+) -> None:
+    pytest.importorskip(framework)
+    from tests.docs.examples import ROOT, examples
+
+    (block,) = [e for e in examples(ROOT / "docs" / "webhooks.md") if marker in e.source]
+    script = tmp_path / "receiver.py"
+    script.write_text(standin + block.source + serve, encoding="utf-8")
+    with build_world("transport") as world:
+        world.import_number()
+        fake = world.fake
+        env = {
+            **os.environ,
+            "NIXFLEX_API_KEY": world.account.api_key,
+            "NIXFLEX_BASE_URL": fake.base_url,
+        }
+        process = subprocess.Popen(
+            [sys.executable, str(script)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        )
+        lines: queue.Queue[str] = queue.Queue()
+        assert process.stdout is not None
+        threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
+        try:
+            port = int(lines.get(timeout=30).split()[1])
+            url = f"http://127.0.0.1:{port}/webhooks/nixflex"
+            fake.set_webhook_url(UK_NUMBER, url)
+            delivery = fake.webhook_delivery(UK_NUMBER, "call.completed", call_id="call_7")
+            statuses = _delivered_when_listening(fake, delivery)
+            statuses += [
+                *fake.deliver_webhook(UK_NUMBER, stale=True),
+                *fake.deliver_webhook(UK_NUMBER, tamper=True),
+            ]
+            assert [a.status_code for a in statuses] == [204, 400, 400]
+            assert lines.get(timeout=10).strip() == "handled call_7"
+        finally:
+            process.terminate()
+            process.wait(10)
+            process.stdout.close()
+
+
+def _delivered_when_listening(fake: FakeNixflex, delivery: WebhookDelivery) -> list[WebhookAttempt]:
+    """The delivery's attempts, retried while the server process is still starting to listen."""
+    for _ in range(100):
+        attempts = list(fake.deliver_webhook(delivery))
+        if all(a.status_code is not None for a in attempts):
+            return attempts
+        time.sleep(0.05)
+    return attempts
