@@ -321,7 +321,7 @@ def test_list_is_scoped_filtered_and_newest_first(world: World) -> None:
     others = world.other_http.get("/v1/phone-numbers").json()["phone_numbers"]
     assert [n["phone_number"] for n in others] == ["+447700900998"]
     unknown_agent = world.http.get("/v1/phone-numbers", params={"agent_id": "agent_nope"})
-    assert unknown_agent.json() == {"phone_numbers": []}
+    assert unknown_agent.json() == {"phone_numbers": [], "count": 0}
 
 
 def test_list_orders_equal_timestamps_by_creation(world: World) -> None:
@@ -442,7 +442,7 @@ def test_delete_clears_webhooks_and_keeps_the_number_in_twilio(world: World) -> 
     assert REQUEST_ID.fullmatch(response.headers["x-railway-request-id"])
     assert world.fake.twilio_webhooks(UK_NUMBER).cleared
     assert UK_NUMBER in world.fake.twilio_account(world.twilio.sid).numbers
-    assert world.http.get("/v1/phone-numbers").json() == {"phone_numbers": []}
+    assert world.http.get("/v1/phone-numbers").json() == {"phone_numbers": [], "count": 0}
     again = world.http.delete("/v1/phone-numbers/%2B447446466847")
     assert (again.status_code, error_code(again)) == (404, "number_not_found")
     # Moving a number to another agent: delete, then import again.
@@ -790,3 +790,24 @@ def test_requests_are_recorded_with_secrets_redacted(world: World) -> None:
 
     world.fake.reset_requests()
     assert world.fake.requests == []
+
+
+# -- GET /v1/phone-numbers paging ------------------------------------------------------------
+
+
+def test_the_phone_number_list_is_paged_with_its_total_in_count(world: World) -> None:
+    for index in range(30):
+        number = f"+4420111{index:05d}"
+        world.fake.add_twilio_number(world.twilio.sid, number)
+        world.fake.import_phone_number(phone_number=number, agent_id=world.agent_id)
+
+    first = world.http.get("/v1/phone-numbers").json()
+    rest = world.http.get("/v1/phone-numbers", params={"offset": 25, "limit": 100}).json()
+
+    assert (len(first["phone_numbers"]), first["count"]) == (25, 30)
+    assert (len(rest["phone_numbers"]), rest["count"]) == (5, 30)
+    listed = [n["phone_number"] for n in first["phone_numbers"] + rest["phone_numbers"]]
+    assert listed == [n.phone_number for n in world.fake.phone_numbers(world.account)]
+    for params in ({"limit": 101}, {"limit": 0}, {"offset": -1}):
+        response = world.http.get("/v1/phone-numbers", params=params)
+        assert (response.status_code, error_code(response)) == (400, "invalid_parameter")

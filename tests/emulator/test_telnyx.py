@@ -135,3 +135,23 @@ async def test_the_sdk_imports_twilio_and_telnyx_numbers_in_one_batch() -> None:
         )
     assert caught.value.code == "telnyx_invalid_credentials"
     assert wrong not in str(fake.requests[-1])
+
+
+@pytest.mark.anyio
+async def test_the_sdk_lists_every_number_of_the_paged_emulator() -> None:
+    fake = FakeNixflex(seed=9)
+    account = fake.add_account()
+    agent_id = fake.add_agent(account)
+    phones = [f"+4420111{index:05d}" for index in range(230)]
+    fake.add_twilio_account(numbers=phones)
+    for phone in phones:
+        fake.import_phone_number(phone_number=phone, agent_id=agent_id)
+
+    async with fake.async_client(account) as client:
+        numbers = await client.phone_numbers.list()
+    with fake.client(account) as sync_client:
+        assert sync_client.phone_numbers.list(agent_id=agent_id) == numbers
+
+    assert sorted(n.phone_number for n in numbers) == phones
+    offsets = [r.query["offset"] for r in fake.requests if r.method == "GET"]
+    assert offsets == ["0", "100", "200"] * 2

@@ -236,6 +236,9 @@ def field_values(draw: st.DrawFn, field: attrs.Attribute[Any]) -> tuple[object, 
     if "bool" in str(field.type):
         flag = draw(st.booleans())
         return flag, flag
+    if "float" in str(field.type):
+        number = draw(st.floats(allow_nan=False, allow_infinity=False))
+        return number, number
     text = draw(st.text(max_size=20))
     return text, text
 

@@ -177,8 +177,7 @@ async def test_list_reads_every_envelope_and_keeps_the_servers_order(
     assert route.call_count == 4
     request = route.calls.last.request
     assert request.method == "GET"
-    assert request.url.raw_path == b"/v1/phone-numbers"
-    assert request.url.query == b""
+    assert request.url.raw_path == b"/v1/phone-numbers?limit=100&offset=0"
     assert_sdk_headers(request, with_body=False)
 
 
@@ -189,13 +188,97 @@ async def test_list_filters_by_agent_in_the_query(client: AnyClient, api: respx.
 
     assert len(numbers) == 1
     request = only_request(api)
-    assert request.url.raw_path == b"/v1/phone-numbers?agent_id=agent_ringback%2Fdental%26x"
-    assert request.url.params.multi_items() == [("agent_id", "agent_ringback/dental&x")]
+    assert request.url.raw_path == (
+        b"/v1/phone-numbers?agent_id=agent_ringback%2Fdental%26x&limit=100&offset=0"
+    )
+    assert request.url.params["agent_id"] == "agent_ringback/dental&x"
 
 
 async def test_list_of_nothing_is_an_empty_list(client: AnyClient, api: respx.MockRouter) -> None:
     api.get(PATH).respond(200, json={"phone_numbers": []})
     assert await run(client.phone_numbers.list()) == []
+
+
+def numbered(count: int, start: int = 0) -> list[dict[str, Any]]:
+    """`count` numbers as the API sends them, newest first from `+4420111{start}`."""
+    return [
+        {"phone_number": f"+4420111{index:05d}", "agent_id": AGENT}
+        for index in range(start, start + count)
+    ]
+
+
+def paged(total: list[dict[str, Any]], cap: int = 100) -> Any:
+    """A side effect answering like a paged API: `limit` (at most `cap`) from `offset`."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        limit = min(int(request.url.params.get("limit", 25)), cap)
+        offset = int(request.url.params.get("offset", 0))
+        page = total[offset : offset + limit]
+        return httpx.Response(200, json={"phone_numbers": page, "count": len(total)})
+
+    return answer
+
+
+@pytest.mark.parametrize(("total", "cap", "requests"), [(250, 100, 3), (60, 25, 3), (100, 100, 1)])
+async def test_list_fetches_every_page_of_a_paged_api(
+    client: AnyClient, api: respx.MockRouter, total: int, cap: int, requests: int
+) -> None:
+    everything = numbered(total)
+    route = api.get(PATH).mock(side_effect=paged(everything, cap))
+
+    numbers = await run(client.phone_numbers.list())
+
+    assert [n.phone_number for n in numbers] == [n["phone_number"] for n in everything]
+    assert route.call_count == requests
+    offsets = [call.request.url.params["offset"] for call in route.calls]
+    assert offsets == [str(sum(min(cap, 100) for _ in range(i))) for i in range(requests)]
+    assert {call.request.url.params["limit"] for call in route.calls} == {"100"}
+
+
+@pytest.mark.parametrize("count", [True, False], ids=["with-count", "without-count"])
+async def test_list_of_an_api_that_answers_everything_at_once_is_one_request(
+    client: AnyClient, api: respx.MockRouter, count: bool
+) -> None:
+    everything = numbered(1000)
+    answer: dict[str, Any] = {"phone_numbers": everything}
+    if count:
+        answer["count"] = 1000
+    route = api.get(PATH).respond(200, json=answer)
+
+    numbers = await run(client.phone_numbers.list())
+
+    assert len(numbers) == 1000
+    assert route.call_count == 1
+
+
+async def test_list_never_returns_a_number_twice_when_one_arrives_between_pages(
+    client: AnyClient, api: respx.MockRouter
+) -> None:
+    first = numbered(100, start=1)
+    # A number imported after the first page pushes the last one of it onto the second.
+    second = [first[-1], *numbered(20, start=101)]
+    route = api.get(PATH).mock(
+        side_effect=[
+            httpx.Response(200, json={"phone_numbers": first, "count": 120}),
+            httpx.Response(200, json={"phone_numbers": second, "count": 121}),
+        ]
+    )
+
+    numbers = await run(client.phone_numbers.list())
+
+    phones = [n.phone_number for n in numbers]
+    assert len(phones) == len(set(phones)) == 120
+    assert route.call_count == 2
+
+
+async def test_list_raises_when_the_pages_stop_moving(
+    client: AnyClient, api: respx.MockRouter
+) -> None:
+    # A server that ignores offset answers the first 25 again and again.
+    api.get(PATH).respond(200, json={"phone_numbers": numbered(25), "count": 60})
+
+    with pytest.raises(nixflex.NixflexError, match="stopped moving"):
+        await run(client.phone_numbers.list())
 
 
 # --- update --------------------------------------------------------------------------------------
@@ -787,8 +870,8 @@ async def test_a_resellers_onboarding_flow(client: AnyClient, api: respx.MockRou
     assert [(c.request.method, c.request.url.raw_path) for c in api.calls][-4:] == [
         ("DELETE", b"/v1/phone-numbers/%2B442011110002"),
         ("DELETE", b"/v1/phone-numbers/%2B442011110002"),
-        ("GET", b"/v1/phone-numbers?agent_id=agent_ringback_dental"),
-        ("GET", b"/v1/phone-numbers"),
+        ("GET", b"/v1/phone-numbers?agent_id=agent_ringback_dental&limit=100&offset=0"),
+        ("GET", b"/v1/phone-numbers?limit=100&offset=0"),
     ]
 
 

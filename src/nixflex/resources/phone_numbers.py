@@ -8,11 +8,14 @@ from functools import partial
 from typing import Any, Final, Literal, overload
 
 import attrs
+import httpx
 
 from .._bulk import BulkResult, ImportRequest, Progress, run_tasks, run_threads
 from .._checks import not_blank, segment, whole_number
-from .._core import Call, parse_list, parse_model, parse_nothing
-from ..models import PhoneNumber
+from .._core import Call, decode_json, parse_model, parse_nothing, structure_list, unwrap
+from .._exceptions import NixflexError
+from .._pagination import Batch
+from ..models import ModelList, PhoneNumber
 from ._base import AsyncResource, SyncResource
 
 __all__ = ["AsyncPhoneNumbers", "PhoneNumbers", "RecordingSource"]
@@ -114,11 +117,59 @@ def create_call(
     return Call("POST", _PATH, parse_model(PhoneNumber, *_ONE), body=body, secrets=(secret,))
 
 
-def list_call(agent_id: str | None = None) -> Call[builtins.list[PhoneNumber]]:
+PAGE_SIZE = 100
+"""Numbers asked for per request when the API pages its list (its maximum)."""
+
+
+def list_call(
+    agent_id: str | None = None,
+    *,
+    offset: int = 0,
+    seen: frozenset[str] = frozenset(),
+) -> Call[Batch[PhoneNumber]]:
+    """The call for the numbers from `offset` on; its result says whether another page follows.
+
+    The API may page this list (`limit`/`offset`, the total in `count`) or answer it whole (the
+    live endpoint does today, up to 1,000). A page is followed while `count` says more remain,
+    or, with no `count`, while pages come back exactly full; an answer longer than the `limit`
+    asked for is the whole list. `seen` (the numbers received so far) keeps a number that
+    shifted onto the next page from being returned twice; a page with nothing new while more
+    should remain raises instead of looping or stopping short.
+    """
     if agent_id is not None:
         # `?agent_id=` would list nobody's numbers, or everybody's: neither is what was meant.
         not_blank(agent_id, "agent_id")
-    return Call("GET", _PATH, parse_list(PhoneNumber, *_MANY), query={"agent_id": agent_id})
+
+    def parse(response: httpx.Response) -> Batch[PhoneNumber]:
+        data = decode_json(response)
+        items = structure_list(unwrap(data, _MANY), PhoneNumber)
+        count = data.get("count") if isinstance(data, dict) else None
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
+            raise TypeError(f"count: expected an integer, got {type(count).__name__}")
+        fresh: builtins.list[PhoneNumber] = ModelList((), PhoneNumber)
+        for number in items:
+            if number.phone_number not in seen:
+                fresh.append(number)
+        received = offset + len(items)
+        # `count` says; without it, only an exactly full page may have another after it.
+        more = len(items) == PAGE_SIZE if count is None else bool(items) and received < count
+        if not more:
+            return Batch(fresh, None)
+        if not fresh:
+            raise NixflexError(
+                f"listing {_PATH} stopped moving: offset={offset} brought no new number while "
+                f"the API counts {count if count is not None else 'more'}; stopping instead of "
+                "looping or returning part of the list"
+            )
+        following = list_call(
+            agent_id,
+            offset=received,
+            seen=seen | {number.phone_number for number in fresh},
+        )
+        return Batch(fresh, following)
+
+    query = {"agent_id": agent_id, "limit": PAGE_SIZE, "offset": offset}
+    return Call("GET", _PATH, parse, query=query)
 
 
 def update_call(phone_number: str, settings: Mapping[str, object]) -> Call[PhoneNumber]:
@@ -269,14 +320,25 @@ class PhoneNumbers(SyncResource):
         )
 
     def list(self, agent_id: str | None = None) -> builtins.list[PhoneNumber]:
-        """Your imported numbers, newest first; only one agent's with `agent_id`.
+        """Every number of yours, newest first; only one agent's with `agent_id`.
 
-        One request, not paged: a plain list.
+        A plain list, never cut short: when the API pages its answer, the pages are fetched
+        (100 numbers a request) until every number is in; when it answers the whole list at
+        once, one request. A number never appears twice, even if numbers are imported while
+        the pages are read.
 
         Raises:
             ValueError: `agent_id` is blank (raised before anything is sent).
+            NixflexError: the API's pages stopped moving (the same numbers again while its
+                `count` says more remain), rather than returning part of the list.
         """
-        return self._client._request(list_call(agent_id))
+        call: Call[Batch[PhoneNumber]] | None = list_call(agent_id)
+        numbers: builtins.list[PhoneNumber] = ModelList((), PhoneNumber)
+        while call is not None:
+            batch = self._client._request(call)
+            numbers.extend(batch.items)
+            call = batch.next
+        return numbers
 
     def import_many(
         self,
@@ -548,8 +610,14 @@ class AsyncPhoneNumbers(AsyncResource):
         )
 
     async def list(self, agent_id: str | None = None) -> builtins.list[PhoneNumber]:
-        """Your imported numbers, newest first; only one agent's with `agent_id`."""
-        return await self._client._request(list_call(agent_id))
+        """Every number of yours, newest first, every page fetched (see `PhoneNumbers.list`)."""
+        call: Call[Batch[PhoneNumber]] | None = list_call(agent_id)
+        numbers: builtins.list[PhoneNumber] = ModelList((), PhoneNumber)
+        while call is not None:
+            batch = await self._client._request(call)
+            numbers.extend(batch.items)
+            call = batch.next
+        return numbers
 
     async def import_many(
         self,

@@ -177,6 +177,9 @@ Choices where the docs are silent:
   numbers use fictional ranges where there are some (US/CA `+1 NPA 555-01xx`, GB
   `+44 7700 900xxx`), a plausible length for a dozen other countries, and calling code `+999`
   for the rest.
+- `GET /v1/phone-numbers` is paged as the API reference documents it: `limit` (default 25, at
+  most 100) and `offset`, newest first, with the total in `count`; a `limit` or `offset` out of
+  range is `invalid_parameter`.
 - `GET /v1/numbers` lists oldest first (so offsets stay put as numbers are added) and includes
   released numbers with `status: "released"`. Releasing is idempotent: releasing a released
   number answers 204 again (a retried DELETE must not fail); its messages stay listable.

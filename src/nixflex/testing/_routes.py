@@ -476,9 +476,13 @@ def _telnyx_number(state: State, phone_number: str, api_key: str, connection_id:
 
 
 def _list_phone_numbers(ctx: Context) -> WireResponse:
-    agent_id = ctx.request.query.get("agent_id") or None
+    query = ctx.request.query
+    limit = _int_param(query, "limit", default=25, low=1, high=100)
+    offset = _int_param(query, "offset", default=0, low=0, high=None)
+    agent_id = query.get("agent_id") or None
     numbers = ctx.state.imported_newest_first(ctx.account_id, agent_id)
-    payload = {"phone_numbers": [imported_json(number) for number in numbers]}
+    page = numbers[offset : offset + limit]
+    payload = {"phone_numbers": [imported_json(number) for number in page], "count": len(numbers)}
     return json_response(200, payload, ctx.request_id)
 
 
