@@ -811,3 +811,27 @@ def test_the_phone_number_list_is_paged_with_its_total_in_count(world: World) ->
     for params in ({"limit": 101}, {"limit": 0}, {"offset": -1}):
         response = world.http.get("/v1/phone-numbers", params=params)
         assert (response.status_code, error_code(response)) == (400, "invalid_parameter")
+
+
+# -- /v1/integrations/{monitor,web-calls}/number/{n} -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("switch", "key"), [("monitor", "monitor_enabled"), ("web-calls", "web_calls_enabled")]
+)
+def test_a_per_number_switch_is_off_by_default_and_kept(
+    world: World, switch: str, key: str
+) -> None:
+    world.import_number()
+    path = f"/v1/integrations/{switch}/number/%2B447446466847"
+    assert world.http.get(path).json() == {"phone_number": UK_NUMBER, key: False}
+    assert world.http.put(path, json={"enabled": True}).json() == {
+        "phone_number": UK_NUMBER,
+        key: True,
+    }
+    assert world.http.get(path).json()[key] is True
+    assert getattr(world.fake.phone_numbers()[0], key) is True
+    assert error_code(world.http.put(path, json={})) == "missing_field"
+    assert error_code(world.http.put(path, json={"enabled": "on"})) == "invalid_field"
+    foreign = world.other_http.get(path)
+    assert (foreign.status_code, error_code(foreign)) == (404, "number_not_found")

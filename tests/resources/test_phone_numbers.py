@@ -1035,3 +1035,40 @@ async def test_import_many_refuses_an_item_without_exactly_one_pair_before_sendi
         await run(client.phone_numbers.import_many([half]))
     assert TELNYX_KEY not in str(caught.value)
     assert api.calls.call_count == 0
+
+
+# --- monitoring and web calls --------------------------------------------------------------------
+
+SWITCHES = [
+    ("monitor", "set_monitor", "get_monitor", "monitor_enabled"),
+    ("web-calls", "set_web_calls", "get_web_calls", "web_calls_enabled"),
+]
+
+
+@pytest.mark.parametrize(("switch", "setter", "getter", "key"), SWITCHES, ids=["monitor", "web"])
+async def test_a_switch_is_put_and_read_on_its_integration_route(  # noqa: PLR0917
+    client: AnyClient, api: respx.MockRouter, switch: str, setter: str, getter: str, key: str
+) -> None:
+    path = f"/v1/integrations/{switch}/number/%2B447446466847"
+    put = api.put(path).respond(200, json={"phone_number": NUMBER, key: True})
+    get = api.get(path).respond(200, json={"phone_number": NUMBER, key: False})
+
+    assert await run(getattr(client.phone_numbers, setter)(NUMBER, True)) is True
+    assert await run(getattr(client.phone_numbers, getter)(NUMBER)) is False
+
+    assert sent_json(put.calls.last.request) == {"enabled": True}
+    assert put.calls.last.request.url.raw_path == path.encode()
+    assert get.calls.last.request.content == b""
+    with pytest.raises(TypeError, match="enabled must be a bool"):
+        await run(getattr(client.phone_numbers, setter)(NUMBER, "yes"))
+    with pytest.raises(ValueError, match="phone_number"):
+        await run(getattr(client.phone_numbers, getter)(" "))
+    assert put.call_count == 1
+
+
+async def test_a_switch_answer_without_its_state_is_a_validation_error(
+    client: AnyClient, api: respx.MockRouter
+) -> None:
+    api.get("/v1/integrations/monitor/number/%2B447446466847").respond(200, json={})
+    with pytest.raises(nixflex.APIResponseValidationError, match="monitor_enabled"):
+        await run(client.phone_numbers.get_monitor(NUMBER))

@@ -179,6 +179,31 @@ def update_call(phone_number: str, settings: Mapping[str, object]) -> Call[Phone
     return Call("PATCH", path, parse_model(PhoneNumber, *_ONE), body=body)
 
 
+# A switch's path under /v1/integrations, and the key its state comes back under.
+_SWITCHES = {"monitor": "monitor_enabled", "web-calls": "web_calls_enabled"}
+
+
+def switch_call(switch: str, phone_number: str, enabled: bool | None = None) -> Call[bool]:
+    """`PUT` (with `enabled`) or `GET` (without) a per-number switch; the result is its state."""
+    path = f"/v1/integrations/{switch}/number/{segment(phone_number, 'phone_number')}"
+    key = _SWITCHES[switch]
+
+    def parse(response: httpx.Response) -> bool:
+        data = decode_json(response)
+        if not isinstance(data, dict):
+            raise TypeError(f"expected a JSON object, got {type(data).__name__}")
+        state = data.get(key, data.get("enabled"))
+        if not isinstance(state, bool):
+            raise TypeError(f"{key}: expected a boolean, got {type(state).__name__}")
+        return state
+
+    if enabled is None:
+        return Call("GET", path, parse)
+    if not isinstance(enabled, bool):
+        raise TypeError(f"enabled must be a bool, got {type(enabled).__name__}")
+    return Call("PUT", path, parse, body={"enabled": enabled})
+
+
 def delete_call(phone_number: str) -> Call[None]:
     path = f"{_PATH}/{segment(phone_number, 'phone_number')}"
     return Call("DELETE", path, parse_nothing, gone_means_done=True)
@@ -537,6 +562,40 @@ class PhoneNumbers(SyncResource):
             )
         )
 
+    def set_monitor(self, phone_number: str, enabled: bool) -> bool:
+        """Turn live monitoring of a number's calls on or off; returns the state the API reports.
+
+        Warning:
+            While monitoring is on, **the number's calls bill at a premium per-minute rate**.
+            It is off by default.
+
+        Raises:
+            NumberNotFoundError: no number of yours is `phone_number`.
+            TypeError: `enabled` is not a `bool` (before anything is sent).
+        """
+        return self._client._request(switch_call("monitor", phone_number, enabled))
+
+    def get_monitor(self, phone_number: str) -> bool:
+        """Whether live monitoring is on for a number (its calls then bill at a premium)."""
+        return self._client._request(switch_call("monitor", phone_number))
+
+    def set_web_calls(self, phone_number: str, enabled: bool) -> bool:
+        """Let callers reach a number from a browser, or stop them; returns the new state.
+
+        Warning:
+            While web calls are on, **the number's calls bill at a premium per-minute rate**.
+            They are off by default.
+
+        Raises:
+            NumberNotFoundError: no number of yours is `phone_number`.
+            TypeError: `enabled` is not a `bool` (before anything is sent).
+        """
+        return self._client._request(switch_call("web-calls", phone_number, enabled))
+
+    def get_web_calls(self, phone_number: str) -> bool:
+        """Whether browser calls are on for a number (its calls then bill at a premium)."""
+        return self._client._request(switch_call("web-calls", phone_number))
+
     def delete(self, phone_number: str) -> None:
         """Detach a number from Nixflex and clear its Twilio webhooks.
 
@@ -702,6 +761,22 @@ class AsyncPhoneNumbers(AsyncResource):
                 ),
             )
         )
+
+    async def set_monitor(self, phone_number: str, enabled: bool) -> bool:
+        """Turn live monitoring on or off; **bills at a premium** (see `PhoneNumbers`)."""
+        return await self._client._request(switch_call("monitor", phone_number, enabled))
+
+    async def get_monitor(self, phone_number: str) -> bool:
+        """Whether live monitoring is on for a number (its calls then bill at a premium)."""
+        return await self._client._request(switch_call("monitor", phone_number))
+
+    async def set_web_calls(self, phone_number: str, enabled: bool) -> bool:
+        """Turn browser calls on or off; **bills at a premium** (see `PhoneNumbers`)."""
+        return await self._client._request(switch_call("web-calls", phone_number, enabled))
+
+    async def get_web_calls(self, phone_number: str) -> bool:
+        """Whether browser calls are on for a number (its calls then bill at a premium)."""
+        return await self._client._request(switch_call("web-calls", phone_number))
 
     async def delete(self, phone_number: str) -> None:
         """Detach a number; it **stays in your Twilio account** (see `PhoneNumbers.delete`)."""

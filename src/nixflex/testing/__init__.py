@@ -177,6 +177,11 @@ Choices where the docs are silent:
   numbers use fictional ranges where there are some (US/CA `+1 NPA 555-01xx`, GB
   `+44 7700 900xxx`), a plausible length for a dozen other countries, and calling code `+999`
   for the rest.
+- Monitoring and web calls (`PUT`/`GET /v1/integrations/monitor/number/{n}` and
+  `.../web-calls/number/{n}`) are switches kept on the imported number
+  (`ImportedNumber.monitor_enabled`, `.web_calls_enabled`), off by default; `PUT` needs
+  `{"enabled": true|false}` (`missing_field`, `invalid_field`), another account's number or an
+  unknown one is `number_not_found`.
 - `GET /v1/phone-numbers` is paged as the API reference documents it: `limit` (default 25, at
   most 100) and `offset`, newest first, with the total in `count`; a `limit` or `offset` out of
   range is `invalid_parameter`.

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ._limits import Quota
 from ._records import (
@@ -577,6 +577,39 @@ def _delete_phone_number(ctx: Context) -> WireResponse:
     return empty_response(204, ctx.request_id)
 
 
+# -- /v1/integrations/{monitor,web-calls}/number/{n} ------------------------------------------
+
+
+def _switch(field_name: str) -> tuple[Handler, Handler]:
+    """The GET and PUT handlers of a per-number switch kept on the number as `field_name`."""
+
+    def answer(ctx: Context, number: ImportedNumber) -> WireResponse:
+        payload = {"phone_number": number.phone_number, field_name: getattr(number, field_name)}
+        return json_response(200, payload, ctx.request_id)
+
+    def get(ctx: Context) -> WireResponse:
+        return answer(ctx, _owned(ctx, ctx.state.imported, "phone number"))
+
+    def put(ctx: Context) -> WireResponse:
+        body = _json_body(ctx.request)
+        if "enabled" not in body or body["enabled"] is None:
+            raise ApiError(
+                400, "missing_field", "enabled is required.", details={"fields": ["enabled"]}
+            )
+        if not isinstance(body["enabled"], bool):
+            raise invalid_field("enabled", "boolean")
+        changes: dict[str, Any] = {field_name: body["enabled"]}
+        number = replace(_owned(ctx, ctx.state.imported, "phone number"), **changes)
+        ctx.state.imported[number.phone_number] = number
+        return answer(ctx, number)
+
+    return get, put
+
+
+_GET_MONITOR, _PUT_MONITOR = _switch("monitor_enabled")
+_GET_WEB_CALLS, _PUT_WEB_CALLS = _switch("web_calls_enabled")
+
+
 # -- /v1/numbers -----------------------------------------------------------------------------
 
 
@@ -671,6 +704,14 @@ _ROUTES: tuple[tuple[tuple[str | None, ...], Mapping[str, Handler]], ...] = (
     (
         ("v1", "phone-numbers", _PARAM),
         {"PATCH": _update_phone_number, "DELETE": _delete_phone_number},
+    ),
+    (
+        ("v1", "integrations", "monitor", "number", _PARAM),
+        {"PUT": _PUT_MONITOR, "GET": _GET_MONITOR},
+    ),
+    (
+        ("v1", "integrations", "web-calls", "number", _PARAM),
+        {"PUT": _PUT_WEB_CALLS, "GET": _GET_WEB_CALLS},
     ),
     (("v1", "numbers"), {"GET": _list_numbers, "POST": _create_number}),
     (("v1", "numbers", _PARAM), {"DELETE": _release_number}),
