@@ -387,6 +387,7 @@ def test_the_docs_framework_receivers_take_deliveries_from_the_emulator(
 
 def _delivered_when_listening(fake: FakeNixflex, delivery: WebhookDelivery) -> list[WebhookAttempt]:
     """The delivery's attempts, retried while the server process is still starting to listen."""
+    attempts: list[WebhookAttempt] = []
     for _ in range(100):
         attempts = list(fake.deliver_webhook(delivery))
         if all(a.status_code is not None for a in attempts):
