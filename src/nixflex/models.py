@@ -190,6 +190,8 @@ class Message(_Model):
         to: the number that received it.
         body: the text; treat it as untrusted input.
         received_at: when it arrived; message history is paged by this timestamp.
+        direction: `"inbound"` or `"outbound"` (kept as sent), or `None`.
+        channel: `"sms"`, `"mms"` or another channel (kept as sent), or `None`.
     """
 
     id: str
@@ -197,3 +199,5 @@ class Message(_Model):
     to: str | None = None
     body: str | None = None
     received_at: datetime
+    direction: str | None = None
+    channel: str | None = None

@@ -286,7 +286,7 @@ async def test_a_message_reads_from_either_sender_key_and_either_casing(
             "body": "hi",
             "receivedAt": "2025-01-15T07:00:00-05:00",
             "media": [{"url": "https://example.com/a.jpg"}],
-            "direction": "inbound",
+            "mediaCount": 1,
         },
     ]
     api.get(MESSAGES).respond(200, json={"data": page})
@@ -298,6 +298,38 @@ async def test_a_message_reads_from_either_sender_key_and_either_casing(
         Message(id=f"m{i}", from_="+1555", to="+1666", body="hi", received_at=noon)
         for i in (1, 2, 3)
     ]
+
+
+async def test_a_message_reads_its_direction_and_channel(
+    client: AnyClient, api: respx.MockRouter
+) -> None:
+    message = {
+        "id": "m1",
+        "from": "+1555",
+        "receivedAt": "2025-01-15T12:00:00Z",
+        "direction": "outbound",
+        "channel": "mms",
+    }
+    api.get(MESSAGES).respond(200, json={"data": [message]})
+
+    [read] = await collect(client.numbers.messages.list(NUMBER_ID))
+
+    assert (read.direction, read.channel) == ("outbound", "mms")
+
+
+async def test_create_sends_area_code_in_camel_case(
+    client: AnyClient, api: respx.MockRouter
+) -> None:
+    route = api.post("/v1/numbers").respond(
+        201, json={"id": "num_1", "phoneNumber": "+14155550100"}
+    )
+
+    await run(client.numbers.create(area_code="415"))
+
+    assert sent_json(route.calls.last.request) == {"country": "US", "areaCode": "415"}
+    with pytest.raises(ValueError, match="area_code"):
+        await run(client.numbers.create(area_code=" "))
+    assert route.call_count == 1
 
 
 async def test_timestamps_with_any_number_of_fractional_digits_parse(

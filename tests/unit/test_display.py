@@ -595,7 +595,7 @@ async def test_an_empty_page_of_messages_still_shows_the_columns(
     page = await first_page(client.numbers.messages.list("num_1"))
     table = read(page._repr_html_())
     assert table.caption == "a page of 0 Messages; the last page"
-    assert table.header == ["id", "from_", "to", "body", "received_at"]
+    assert table.header == ["id", "from_", "to", "body", "received_at", "direction", "channel"]
 
 
 # --- to_dict -------------------------------------------------------------------------------------
@@ -609,6 +609,8 @@ def test_to_dict_is_snake_case_and_json_ready() -> None:
         "to": "+15551234567",
         "body": f"Can I move my appointment to Tuesday? {SCRIPT}",
         "received_at": "2025-01-15T12:01:00+00:00",
+        "direction": None,
+        "channel": None,
     }
     assert json.loads(json.dumps(data)) == data
     for model in [*CLINICS, *NUMBERS]:
@@ -677,6 +679,8 @@ def test_to_pandas_keeps_the_values() -> None:
         "to": "string",
         "body": "string",
         "received_at": "datetime64[ns, UTC]",
+        "direction": "string",
+        "channel": "string",
     }
 
 
@@ -775,7 +779,15 @@ async def test_a_paginator_over_nothing_gives_typed_empty_columns(
     frame = await run(client.numbers.messages.list("num_1").to_pandas())
     assert frame.empty
     assert dtypes(frame)["received_at"] == "datetime64[ns, UTC]"
-    assert list(frame.columns) == ["id", "from_", "to", "body", "received_at"]
+    assert list(frame.columns) == [
+        "id",
+        "from_",
+        "to",
+        "body",
+        "received_at",
+        "direction",
+        "channel",
+    ]
 
 
 # --- the guide -----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import _time
-from .._checks import segment, whole_number
+from .._checks import not_blank, segment, whole_number
 from .._core import Call, parse_model, parse_nothing
 from .._pagination import AsyncPaginator, Batch, Paginator, cursor_call, offset_call
 from ..models import Message, Number
@@ -16,10 +16,14 @@ __all__ = ["AsyncMessages", "AsyncNumbers", "Messages", "Numbers"]
 _PATH = "/v1/numbers"
 
 
-def create_call(*, country: str = "US", agent_id: str | None = None) -> Call[Number]:
+def create_call(
+    *, country: str = "US", agent_id: str | None = None, area_code: str | None = None
+) -> Call[Number]:
     body = {"country": country}
     if agent_id is not None:
         body["agentId"] = agent_id
+    if area_code is not None:
+        body["areaCode"] = not_blank(area_code, "area_code")
     return Call("POST", _PATH, parse_model(Number, "number", "data"), body=body)
 
 
@@ -91,7 +95,9 @@ class Numbers(SyncResource):
         """The SMS history of these numbers."""
         return Messages(self._client)
 
-    def create(self, *, country: str = "US", agent_id: str | None = None) -> Number:
+    def create(
+        self, *, country: str = "US", agent_id: str | None = None, area_code: str | None = None
+    ) -> Number:
         """Buy a new SMS-enabled number. **This costs money.**
 
         The request is never sent twice where the first may have landed (a retried create could
@@ -102,13 +108,16 @@ class Numbers(SyncResource):
         Args:
             country: two-letter country code, e.g. `"GB"`.
             agent_id: attach the number to this agent straight away.
+            area_code: a number in this area code (e.g. `"415"`), where the country has them.
 
         Raises:
             AgentNotFoundError: no agent has this id.
             AgentNotOwnedError: the agent belongs to another account.
             BadRequestError: the API refused an argument (e.g. `country` is not two letters).
         """
-        return self._client._request(create_call(country=country, agent_id=agent_id))
+        return self._client._request(
+            create_call(country=country, agent_id=agent_id, area_code=area_code)
+        )
 
     def list(self, *, limit: int = 20, offset: int = 0) -> Paginator[Number]:
         """Your provisioned numbers, paged by offset as you iterate.
@@ -168,9 +177,13 @@ class AsyncNumbers(AsyncResource):
         """The SMS history of these numbers."""
         return AsyncMessages(self._client)
 
-    async def create(self, *, country: str = "US", agent_id: str | None = None) -> Number:
+    async def create(
+        self, *, country: str = "US", agent_id: str | None = None, area_code: str | None = None
+    ) -> Number:
         """Buy a new number. **This costs money**; never sent twice (see `Numbers.create`)."""
-        return await self._client._request(create_call(country=country, agent_id=agent_id))
+        return await self._client._request(
+            create_call(country=country, agent_id=agent_id, area_code=area_code)
+        )
 
     def list(self, *, limit: int = 20, offset: int = 0) -> AsyncPaginator[Number]:
         """Your provisioned numbers: `async for` them, or `await` for the first page."""
