@@ -359,3 +359,33 @@ def test_delete_asks_first_unless_yes(cli: Cli) -> None:
     assert accepted.stdout == f"Detached {PHONE_NUMBER}.\n"
     assert cli.run("phone-numbers", "delete", "+442011110001", "--yes").exit_code == 0
     assert cli.fake.phone_numbers() == []
+
+
+@pytest.mark.parametrize(
+    ("command", "said"), [("monitor", "monitoring"), ("web-calls", "web calls")]
+)
+def test_the_per_number_switches_show_and_turn(cli: Cli, command: str, said: str) -> None:
+    attach(cli, PHONE_NUMBER)
+    shown = cli.run("phone-numbers", command, PHONE_NUMBER)
+    assert (shown.exit_code, shown.stdout.strip()) == (0, f"{PHONE_NUMBER}: {said} off")
+    turned = cli.run("phone-numbers", command, PHONE_NUMBER, "on")
+    assert (turned.exit_code, turned.stdout.strip()) == (0, f"{PHONE_NUMBER}: {said} on")
+    assert cli.fake.requests[-1].json == {"enabled": True}
+    assert cli.run("phone-numbers", command, PHONE_NUMBER).stdout.strip().endswith(f"{said} on")
+
+
+def test_a_webhook_url_is_shown_set_and_deleted(cli: Cli) -> None:
+    attach(cli, PHONE_NUMBER)
+    url = "https://clinic.example/hooks/nixflex"
+    set_ = cli.run("phone-numbers", "webhook", PHONE_NUMBER, "--set", url, "--slot", "2")
+    assert (set_.exit_code, set_.stdout.strip()) == (0, f"{PHONE_NUMBER}: webhook slot 2 {url}")
+    shown = cli.run("phone-numbers", "webhook", PHONE_NUMBER, "--slot", "2")
+    assert shown.stdout.strip() == f"{PHONE_NUMBER}: webhook slot 2 {url}"
+    assert cli.run("phone-numbers", "webhook", PHONE_NUMBER).stdout.strip().endswith("not set")
+    deleted = cli.run("phone-numbers", "webhook", PHONE_NUMBER, "--delete", "--slot", "2")
+    assert (deleted.exit_code, deleted.stdout.strip()) == (
+        0,
+        f"{PHONE_NUMBER}: webhook slot 2 cleared",
+    )
+    plain = cli.run("phone-numbers", "webhook", PHONE_NUMBER, "--set", "http://clinic.example/")
+    assert plain.exit_code == 2, plain.output  # https only: refused before anything is sent

@@ -173,6 +173,63 @@ def delete(state: State, *, number: str, yes: bool) -> None:
     click.echo(f"Detached {number}.")
 
 
+@phone_numbers.command()
+@click.argument("number")
+@click.argument("state_", metavar="[on|off]", required=False, type=click.Choice(["on", "off"]))
+@click.pass_obj
+def monitor(state: State, *, number: str, state_: str | None) -> None:
+    """Show NUMBER's live monitoring, or turn it on or off.
+
+    While it is on, the number's calls bill at a premium rate.
+    """
+    calls = state.client().phone_numbers
+    enabled = (
+        calls.get_monitor(number) if state_ is None else calls.set_monitor(number, state_ == "on")
+    )
+    click.echo(f"{number}: monitoring {'on' if enabled else 'off'}")
+
+
+@phone_numbers.command("web-calls")
+@click.argument("number")
+@click.argument("state_", metavar="[on|off]", required=False, type=click.Choice(["on", "off"]))
+@click.pass_obj
+def web_calls(state: State, *, number: str, state_: str | None) -> None:
+    """Show whether NUMBER takes browser (web) calls, or turn them on or off.
+
+    While they are on, the number's calls bill at a premium rate.
+    """
+    calls = state.client().phone_numbers
+    enabled = (
+        calls.get_web_calls(number)
+        if state_ is None
+        else calls.set_web_calls(number, state_ == "on")
+    )
+    click.echo(f"{number}: web calls {'on' if enabled else 'off'}")
+
+
+@phone_numbers.command()
+@click.argument("number")
+@click.option("--set", "url", metavar="URL", help="Send NUMBER's call data to this https:// URL.")
+@click.option("--delete", is_flag=True, help="Stop sending NUMBER's call data to the slot.")
+@click.option("--slot", type=click.IntRange(1, 2), default=1, show_default=True)
+@click.pass_obj
+def webhook(state: State, *, number: str, url: str | None, delete: bool, slot: int) -> None:
+    """Show NUMBER's webhook URL (slot 1 or 2), or set or delete it."""
+    if url is not None and delete:
+        raise click.UsageError("pass --set URL or --delete, not both")
+    webhooks = state.client().webhooks
+    if delete:
+        webhooks.delete(number, slot=slot)
+        click.echo(f"{number}: webhook slot {slot} cleared")
+        return
+    config = (
+        webhooks.get(number, slot=slot) if url is None else webhooks.set(number, url, slot=slot)
+    )
+    click.echo(
+        f"{number}: webhook slot {slot} {config.webhook_url if config.is_set else 'not set'}"
+    )
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 
