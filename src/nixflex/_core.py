@@ -342,11 +342,14 @@ def exchange(
     budget = None if deadline is None else (max_retries + 1) * deadline
     for attempt in range(max_retries + 1):
         wait = pause.reserve(call.method)
-        if wait > 0:
+        while wait > 0:
             if deadline is not None and wait > deadline:
                 raise paused_error(pause, wait, deadline, secrets.reveal())
+            woke = time.monotonic() + wait
             yield Sleep(wait)
-            pause.sent(call.method)  # after the wait: the new window, or the pause, is over
+            # Checked again, as of the end of the wait: a herd of calls woken together by one
+            # pause must not spend more than the budget has left.
+            wait = pause.reserve(call.method, not_before=woke)
         started = time.monotonic()
         ends = None
         if budget is not None and deadline is not None:

@@ -96,12 +96,16 @@ class Pause:
         with self._lock:
             return self._wait(method, time.monotonic())
 
-    def reserve(self, method: str) -> float:
+    def reserve(self, method: str, *, not_before: float = 0.0) -> float:
         """Seconds to wait before a call of `method` may go; 0 means it goes now and is counted
         as sent. One step under a lock: threads of a bulk import never all take the last call
-        left in the budget."""
+        left in the budget.
+
+        `not_before` is the `time.monotonic()` a call that has just waited waited until: the
+        check is made as of then at the earliest (a driver may wake a little early).
+        """
         with self._lock:
-            wait = self._wait(method, time.monotonic())
+            wait = self._wait(method, max(time.monotonic(), not_before))
             if wait <= 0:
                 budget = self._budgets[_bucket(method)]
                 budget.in_flight += 1
