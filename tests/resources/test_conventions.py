@@ -229,7 +229,7 @@ async def test_a_spent_budget_makes_every_call_and_copy_wait_for_the_reset(
     # Writes wait for the reset, on the client and its copies alike...
     await run(client.with_options(timeout=5).numbers.create())
     assert len(sleeps) == 1
-    assert 1.5 < sleeps[0] <= 3.0
+    assert 1.5 < sleeps[0] <= 3.1  # until the reset (2-3 s away), and 50 ms to spare
     # ...GETs, counted apart, do not.
     await run(client.phone_numbers.list())
     assert len(sleeps) == 1
