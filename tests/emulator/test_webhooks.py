@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -249,14 +250,18 @@ server.serve_forever()
 """
 
 
-def test_the_docs_wsgi_receiver_takes_deliveries_from_the_emulator(tmp_path: Path) -> None:
-    """docs/webhooks.md's framework-free receiver, as written, in a server process: a delivery
-    is handled once however often it comes; a stale or tampered one is answered 400."""
+@contextmanager
+def docs_receiver(
+    tmp_path: Path, marker: str, prefix: str = "", suffix: str = SERVE
+) -> Iterator[tuple[FakeNixflex, queue.Queue[str]]]:
+    """docs/webhooks.md's receiver whose code holds `marker`, as written (between `prefix` and
+    `suffix`, which serves it), in a server process of its own, the emulator's number pointed at
+    it; the emulator and the lines the process prints after its port."""
     from tests.docs.examples import ROOT, examples
 
-    (block,) = [e for e in examples(ROOT / "docs" / "webhooks.md") if "def app(environ" in e.source]
+    (block,) = [e for e in examples(ROOT / "docs" / "webhooks.md") if marker in e.source]
     script = tmp_path / "receiver.py"
-    script.write_text(block.source + SERVE, encoding="utf-8")
+    script.write_text(prefix + block.source + suffix, encoding="utf-8")
     with build_world("transport") as world:
         world.import_number()
         fake = world.fake
@@ -278,23 +283,28 @@ def test_the_docs_wsgi_receiver_takes_deliveries_from_the_emulator(tmp_path: Pat
         try:
             port = int(lines.get(timeout=30).split()[1])
             fake.set_webhook_url(UK_NUMBER, f"http://127.0.0.1:{port}/webhooks/nixflex")
-            delivery = fake.webhook_delivery(UK_NUMBER, "call.completed", call_id="call_42")
-
-            statuses = [
-                *fake.deliver_webhook(delivery),
-                *fake.deliver_webhook(delivery),  # redelivered
-                *fake.deliver_webhook(UK_NUMBER, stale=True),
-                *fake.deliver_webhook(UK_NUMBER, tamper=True),
-            ]
-
-            assert [a.status_code for a in statuses] == [204, 204, 400, 400]
-            assert lines.get(timeout=10).startswith("handled call_42: ")
-            with pytest.raises(queue.Empty):
-                lines.get(timeout=0.5)  # the second delivery of call_42 was not handled again
+            yield fake, lines
         finally:
             process.terminate()
             process.wait(10)
             process.stdout.close()
+
+
+def test_the_docs_wsgi_receiver_takes_deliveries_from_the_emulator(tmp_path: Path) -> None:
+    """docs/webhooks.md's framework-free receiver, as written, in a server process: a delivery
+    is handled once however often it comes; a stale or tampered one is answered 400."""
+    with docs_receiver(tmp_path, "def app(environ") as (fake, lines):
+        delivery = fake.webhook_delivery(UK_NUMBER, "call.completed", call_id="call_42")
+        statuses = [
+            *fake.deliver_webhook(delivery),
+            *fake.deliver_webhook(delivery),  # redelivered
+            *fake.deliver_webhook(UK_NUMBER, stale=True),
+            *fake.deliver_webhook(UK_NUMBER, tamper=True),
+        ]
+        assert [a.status_code for a in statuses] == [204, 204, 400, 400]
+        assert lines.get(timeout=10).startswith("handled call_42: ")
+        with pytest.raises(queue.Empty):
+            lines.get(timeout=0.5)  # the second delivery of call_42 was not handled again
 
 
 def _read_lines(stream: IO[str], lines: queue.Queue[str]) -> None:
@@ -344,45 +354,15 @@ def test_the_docs_framework_receivers_take_deliveries_from_the_emulator(
     tmp_path: Path, framework: str, marker: str, standin: str, serve: str
 ) -> None:
     pytest.importorskip(framework)
-    from tests.docs.examples import ROOT, examples
-
-    (block,) = [e for e in examples(ROOT / "docs" / "webhooks.md") if marker in e.source]
-    script = tmp_path / "receiver.py"
-    script.write_text(standin + block.source + serve, encoding="utf-8")
-    with build_world("transport") as world:
-        world.import_number()
-        fake = world.fake
-        env = {
-            **os.environ,
-            "NIXFLEX_API_KEY": world.account.api_key,
-            "NIXFLEX_BASE_URL": fake.base_url,
-        }
-        process = subprocess.Popen(
-            [sys.executable, str(script)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env=env,
-        )
-        lines: queue.Queue[str] = queue.Queue()
-        assert process.stdout is not None
-        threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
-        try:
-            port = int(lines.get(timeout=30).split()[1])
-            url = f"http://127.0.0.1:{port}/webhooks/nixflex"
-            fake.set_webhook_url(UK_NUMBER, url)
-            delivery = fake.webhook_delivery(UK_NUMBER, "call.completed", call_id="call_7")
-            statuses = _delivered_when_listening(fake, delivery)
-            statuses += [
-                *fake.deliver_webhook(UK_NUMBER, stale=True),
-                *fake.deliver_webhook(UK_NUMBER, tamper=True),
-            ]
-            assert [a.status_code for a in statuses] == [204, 400, 400]
-            assert lines.get(timeout=10).strip() == "handled call_7"
-        finally:
-            process.terminate()
-            process.wait(10)
-            process.stdout.close()
+    with docs_receiver(tmp_path, marker, standin, serve) as (fake, lines):
+        delivery = fake.webhook_delivery(UK_NUMBER, "call.completed", call_id="call_7")
+        statuses = _delivered_when_listening(fake, delivery)
+        statuses += [
+            *fake.deliver_webhook(UK_NUMBER, stale=True),
+            *fake.deliver_webhook(UK_NUMBER, tamper=True),
+        ]
+        assert [a.status_code for a in statuses] == [204, 400, 400]
+        assert lines.get(timeout=10).strip() == "handled call_7"
 
 
 def _delivered_when_listening(fake: FakeNixflex, delivery: WebhookDelivery) -> list[WebhookAttempt]:
