@@ -129,14 +129,6 @@ class Pause:
         if cause is not None:
             self.cause = cause
 
-    def sent(self, method: str) -> None:
-        """Count a call of `method` as on its way without waiting (`reserve` waits first)."""
-        with self._lock:
-            budget = self._budgets[_bucket(method)]
-            budget.in_flight += 1
-            if budget.left is not None:
-                budget.left -= 1
-
     def answered(self, method: str, headers: Mapping[str, str] | None) -> None:
         """A call of `method` ended, with an answer's `headers` or with none (a broken
         connection, a cancelled call)."""

@@ -257,7 +257,7 @@ def test_calls_in_flight_count_against_the_budget() -> None:
     pause = Pause()
     reset = str(int(time.time() + 10))
     for _ in range(4):
-        pause.sent("POST")
+        pause.reserve("POST")
     # Three calls still on their way when the server says three are left: none may go.
     pause.answered("POST", {"x-ratelimit-remaining": "3", "x-ratelimit-reset": reset})
     assert pause.remaining("POST") > 8
@@ -266,7 +266,7 @@ def test_calls_in_flight_count_against_the_budget() -> None:
 
 def test_a_budget_refills_at_its_reset() -> None:
     pause = Pause()
-    pause.sent("GET")
+    pause.reserve("GET")
     past = str(time.time() - 1)
     pause.answered("GET", {"x-ratelimit-remaining": "0", "x-ratelimit-reset": past})
     assert pause.remaining("GET") == 0
@@ -274,13 +274,13 @@ def test_a_budget_refills_at_its_reset() -> None:
 
 def test_a_cancelled_or_broken_call_leaves_the_in_flight_count() -> None:
     pause = Pause()
-    pause.sent("POST")
+    pause.reserve("POST")
     pause.answered("POST", None)
     reset = str(int(time.time() + 10))
-    pause.sent("POST")
+    pause.reserve("POST")
     pause.answered("POST", {"x-ratelimit-remaining": "1", "x-ratelimit-reset": reset})
     assert pause.remaining("POST") == 0  # one left, none on its way
-    pause.sent("POST")
+    pause.reserve("POST")
     assert pause.remaining("POST") > 8
 
 
@@ -289,7 +289,7 @@ def test_threads_never_all_take_the_last_call_left() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     pause = Pause()
-    pause.sent("POST")
+    pause.reserve("POST")
     reset = str(int(time.time() + 30))
     pause.answered("POST", {"x-ratelimit-remaining": "1", "x-ratelimit-reset": reset})
     with ThreadPoolExecutor(max_workers=16) as pool:
