@@ -58,12 +58,15 @@ from ._exceptions import (
 from ._pacing import RateLimit
 from ._pagination import AsyncPage, AsyncPaginator, Page, Paginator
 from ._version import __version__
-from .models import Message, Number, PhoneNumber, to_pandas
+from .models import Caller, CallerContext, Message, Number, PhoneNumber, to_pandas
 from .resources import (
+    AsyncCallers,
     AsyncMessages,
     AsyncNumbers,
     AsyncPhoneNumbers,
     AsyncWebhooks,
+    CallerRow,
+    Callers,
     Messages,
     Numbers,
     PhoneNumbers,
@@ -87,6 +90,7 @@ __all__ = [
     "APITimeoutError",
     "AgentNotFoundError",
     "AgentNotOwnedError",
+    "AsyncCallers",
     "AsyncClient",
     "AsyncMessages",
     "AsyncNumbers",
@@ -101,7 +105,11 @@ __all__ = [
     "BulkResult",
     "CallCompleted",
     "CallStarted",
+    "Caller",
+    "CallerContext",
     "CallerNotFoundError",
+    "CallerRow",
+    "Callers",
     "Client",
     "ConflictError",
     "CustomPromptTooLongError",

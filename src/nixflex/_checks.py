@@ -22,6 +22,29 @@ logger = logging.getLogger("nixflex")
 MAX_URL_LENGTH = 65_536 - 1_024
 
 
+class _NotGiven:
+    """The default of an optional argument that was not passed: it is left out of the request
+    (`None` cannot stand in for it where `None` sends `null`)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+# Typed `Any` so that `voice_id: str | None = NOT_GIVEN` type-checks and a signature shows the
+# argument's own type.
+NOT_GIVEN: Any = _NotGiven()
+
+
+def given(**arguments: object) -> dict[str, object]:
+    """The arguments that were passed (`NOT_GIVEN` ones left out), in the order given."""
+    return {name: value for name, value in arguments.items() if value is not NOT_GIVEN}
+
+
 def segment(value: str, name: str) -> str:
     """`value` percent-encoded as exactly one path segment (`+` -> `%2B`, `/` -> `%2F`).
 

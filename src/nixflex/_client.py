@@ -26,6 +26,7 @@ import httpx
 
 from . import _checks
 from ._body import BodyReader, TooLarge
+from ._checks import NOT_GIVEN
 from ._core import Call, Flow, Hidden, Outcome, Send, exchange
 from ._exceptions import NixflexError
 from ._pacing import Pause
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
+    from .resources.callers import AsyncCallers, Callers
     from .resources.numbers import AsyncNumbers, Numbers
     from .resources.phone_numbers import AsyncPhoneNumbers, PhoneNumbers
     from .resources.webhooks import AsyncWebhooks, Webhooks
@@ -52,16 +54,6 @@ USER_AGENT = f"nixflex-python/{__version__}"
 # Sent with every request: set once on a pool the client makes, since merging per-request
 # headers into the pool's costs httpx about 10 µs a call; added to each request on a pool of yours.
 _FIXED_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-
-
-class _NotGiven:
-    """What `with_options` gets for a setting left as it is (shown as `NOT_GIVEN` in the docs)."""
-
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-
-NOT_GIVEN: Any = _NotGiven()
 
 
 _Credentials = tuple[Hidden[str], "str | None", Hidden[tuple[str, ...]]]
@@ -440,6 +432,13 @@ class Client(_BaseClient[httpx.Client]):
 
         return Webhooks(self)
 
+    @cached_property
+    def callers(self) -> Callers:
+        """What your agents know about each caller of your numbers: get, set, delete, import."""
+        from .resources.callers import Callers
+
+        return Callers(self)
+
     def _request(self, call: Call[T]) -> T:
         http = self._pool.for_sync()
         flow = self._flow(call)
@@ -591,6 +590,13 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         from .resources.webhooks import AsyncWebhooks
 
         return AsyncWebhooks(self)
+
+    @cached_property
+    def callers(self) -> AsyncCallers:
+        """What your agents know about each caller of your numbers: get, set, delete, import."""
+        from .resources.callers import AsyncCallers
+
+        return AsyncCallers(self)
 
     async def _request(self, call: Call[T]) -> T:
         lease = self._pool.lease_async()

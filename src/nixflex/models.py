@@ -20,7 +20,15 @@ import attrs
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Message", "ModelList", "Number", "PhoneNumber", "to_pandas"]
+__all__ = [
+    "Caller",
+    "CallerContext",
+    "Message",
+    "ModelList",
+    "Number",
+    "PhoneNumber",
+    "to_pandas",
+]
 
 T = TypeVar("T")
 
@@ -201,3 +209,50 @@ class Message(_Model):
     received_at: datetime
     direction: str | None = None
     channel: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CallerContext(_Model):
+    """What the agent knows about one caller: read at the start of each of their calls.
+
+    The first six fields are yours to write (`client.callers.set` / `import_many`); each is
+    `None` when it is not set. `last_call` and `open_item` are written by Nixflex's engine
+    after calls and are read-only: the API refuses them in a request (`engine_only_field`),
+    and the SDK does not offer them as arguments.
+
+    Attributes:
+        name: the caller's name, e.g. `"Ada Lovelace"`.
+        email: their email address.
+        phone: another number to reach them on.
+        location: where they are, in your words (`"Croydon"`).
+        reference_id: their id in your own system (a CRM or booking id).
+        preference: how they like to be served (`"mornings; prefers Dr Patel"`).
+        last_call: the engine's note of their last call, as the API sends it (text, or a JSON
+            object: the API does not publish its shape).
+        open_item: something the engine left open with them (a callback promised), as sent.
+    """
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    location: str | None = None
+    reference_id: str | None = None
+    preference: str | None = None
+    last_call: Any = None
+    open_item: Any = None
+
+
+@attrs.frozen(kw_only=True)
+class Caller(_Model):
+    """One caller of one of your numbers, and the context the agent gets on their calls.
+
+    Attributes:
+        phone_number: your number they call, in E.164 form.
+        caller_number: their number, in E.164 form.
+        context: what the agent knows about them (`CallerContext`; every field `None` when
+            nothing is set).
+    """
+
+    phone_number: str
+    caller_number: str
+    context: CallerContext = attrs.field(factory=CallerContext)

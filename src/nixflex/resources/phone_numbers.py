@@ -11,7 +11,7 @@ import attrs
 import httpx
 
 from .._bulk import BulkResult, ImportRequest, Progress, run_tasks, run_threads
-from .._checks import not_blank, segment, whole_number
+from .._checks import NOT_GIVEN, given, not_blank, segment, whole_number
 from .._core import Call, decode_json, parse_model, parse_nothing, structure_list, unwrap
 from .._exceptions import NixflexError
 from .._pagination import Batch
@@ -29,22 +29,6 @@ RecordingSource = Literal["provider", "nixflex"]
 """Who records a number's calls: its carrier (`"provider"`) or Nixflex."""
 
 
-class _NotGiven:
-    """The default of a setting that was not passed: it is left out of the request."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-# Typed `Any` so that `voice_id: str | None = NOT_GIVEN` type-checks and its signature shows the
-# setting's own type; `None` cannot stand in for it, since `None` sends `null`.
-NOT_GIVEN: Any = _NotGiven()
-
 # Each per-number setting `PATCH` accepts, and the Python types its value may have besides None.
 SETTINGS: Final[Mapping[str, tuple[type, ...]]] = {
     "custom_prompt": (str,),
@@ -59,11 +43,6 @@ SETTINGS: Final[Mapping[str, tuple[type, ...]]] = {
     "record_call": (bool,),
     "recording_source": (str,),
 }
-
-
-def given(**settings: object) -> dict[str, object]:
-    """The settings that were passed (`NOT_GIVEN` ones left out), in the order given."""
-    return {name: value for name, value in settings.items() if value is not NOT_GIVEN}
 
 
 def _checked_settings(settings: Mapping[str, object]) -> dict[str, object]:

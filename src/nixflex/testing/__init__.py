@@ -218,6 +218,7 @@ from ._records import (
     NIXFLEX_STATUS_CALLBACK_URL,
     NIXFLEX_VOICE_URL,
     Account,
+    CallerRecord,
     ImportedNumber,
     ProvisionedNumber,
     RateLimits,
@@ -232,6 +233,7 @@ from ._webhooks import WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "Account",
+    "CallerRecord",
     "FakeNixflex",
     "FakeServer",
     "ImportedNumber",

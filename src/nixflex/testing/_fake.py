@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ._callers import CONTEXT_FIELDS, ENGINE_FIELDS
+from ._callers import write as write_caller
 from ._faults import (
     Fault,
     FaultQueue,
@@ -26,6 +28,7 @@ from ._faults import (
 from ._pipeline import Pipeline
 from ._records import (
     Account,
+    CallerRecord,
     ImportedNumber,
     ProvisionedNumber,
     RateLimits,
@@ -346,6 +349,33 @@ class FakeNixflex:
                 raise ValueError(f"number {number_id} is released and receives no messages")
             return self._state.insert_message(number, from_, body, received_at)
 
+    def set_caller(self, phone_number: str, caller_number: str, **context: Any) -> CallerRecord:
+        """Write a caller's context without a request, as the engine does after their calls.
+
+        Takes any context field, the engine's `last_call` and `open_item` included (which the
+        API refuses from a request); `None` removes a field, and the others are kept.
+
+        Args:
+            phone_number: An imported number.
+            caller_number: The caller, in E.164 form.
+            context: `name`, `email`, `phone`, `location`, `reference_id`, `preference` (text),
+                `last_call`, `open_item` (any JSON value).
+
+        Example:
+            ```python
+            fake.set_caller("+447446466847", "+447700900123", name="Ada", last_call="Booked")
+            ```
+        """
+        unknown = sorted(set(context) - set(CONTEXT_FIELDS) - set(ENGINE_FIELDS))
+        if unknown:
+            raise TypeError(f"unknown caller context fields {unknown}")
+        if not E164.fullmatch(caller_number):
+            raise ValueError("caller_number must be in E.164 form")
+        with self._lock:
+            if phone_number not in self._state.imported:
+                raise ValueError(f"no imported number {phone_number!r}")
+            return write_caller(self._state, phone_number, caller_number, context)
+
     # -- webhooks ----------------------------------------------------------------------------
 
     def set_webhook_url(self, phone_number: str, url: str | None, *, slot: int = 1) -> None:
@@ -478,6 +508,15 @@ class FakeNixflex:
         with self._lock:
             account_id = None if account is None else self._state.account_id_of(account)
             return self._state.imported_newest_first(account_id, agent_id)
+
+    def callers(self, phone_number: str) -> list[CallerRecord]:
+        """The callers with context kept on an imported number, in the order first written."""
+        with self._lock:
+            return [
+                record
+                for (number, _), record in self._state.callers.items()
+                if number == phone_number
+            ]
 
     def numbers(self, account: Account | str | None = None) -> list[ProvisionedNumber]:
         """Provisioned numbers (released ones too), oldest first like `GET /v1/numbers`."""

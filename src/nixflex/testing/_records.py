@@ -177,6 +177,20 @@ class SmsMessage:
 
 
 @dataclass(frozen=True)
+class CallerRecord:
+    """What the API keeps about one caller of one imported number (caller context).
+
+    `context` holds only the fields that are set: the six a request may write (`name`, `email`,
+    `phone`, `location`, `reference_id`, `preference`) and the two the engine writes
+    (`last_call`, `open_item`; seed them with `FakeNixflex.set_caller`).
+    """
+
+    phone_number: str
+    caller_number: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class RecordedRequest:
     """One request the emulator received, for assertions in tests.
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from ._callers import ROUTES as CALLER_ROUTES
 from ._limits import Quota
 from ._records import (
     NIXFLEX_SMS_URL,
@@ -574,6 +575,9 @@ def _delete_phone_number(ctx: Context) -> WireResponse:
     # The number stays in the Twilio account; only its webhooks stop pointing at Nixflex.
     ctx.state.set_webhooks(number.phone_number, TwilioWebhooks())
     del ctx.state.imported[number.phone_number]
+    # Caller context belongs to the number: importing it again starts with none.
+    for key in [key for key in ctx.state.callers if key[0] == number.phone_number]:
+        del ctx.state.callers[key]
     return empty_response(204, ctx.request_id)
 
 
@@ -717,5 +721,5 @@ _ROUTES: tuple[tuple[tuple[str | None, ...], Mapping[str, Handler]], ...] = (
     (("v1", "numbers", _PARAM), {"DELETE": _release_number}),
     (("v1", "numbers", _PARAM, "messages"), {"GET": _list_messages}),
 )
-# The per-number webhook URLs: their handlers live in `_webhooks`.
-_ROUTES += WEBHOOK_ROUTES
+# The per-number webhook URLs and caller context: their handlers live in their own modules.
+_ROUTES += WEBHOOK_ROUTES + CALLER_ROUTES

@@ -19,6 +19,7 @@ from typing import TypeVar
 from ._limits import RateLimiter
 from ._records import (
     Account,
+    CallerRecord,
     ImportedNumber,
     ProvisionedNumber,
     RateLimits,
@@ -115,6 +116,7 @@ class State:
         self.numbers: dict[str, ProvisionedNumber] = {}  # number id -> the number
         self.messages: dict[str, list[SmsMessage]] = {}  # number id -> its messages
         self.webhook_urls: dict[tuple[str, int], str] = {}  # (phone number, slot) -> URL
+        self.callers: dict[tuple[str, str], CallerRecord] = {}  # (number, caller) -> context
         self._provisioned_phones: set[str] = set()
         self.requests: list[RecordedRequest] = []
         self.limiter = RateLimiter(rate_limits)

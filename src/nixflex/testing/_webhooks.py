@@ -20,7 +20,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ._wire import ApiError, WireResponse, empty_response, format_timestamp, json_response
+from ._wire import (
+    ApiError,
+    WireResponse,
+    empty_response,
+    format_timestamp,
+    json_object,
+    json_response,
+)
 
 if TYPE_CHECKING:
     from ._routes import Context, Handler
@@ -105,7 +112,7 @@ def _get_webhook(ctx: Context) -> WireResponse:
 
 def _put_webhook(ctx: Context) -> WireResponse:
     phone_number = _owned_number(ctx)
-    body = _json_body(ctx.request.body)
+    body = json_object(ctx.request.body)
     if "url" not in body:
         raise ApiError(400, "missing_field", "url is required.", details={"fields": ["url"]})
     url = body["url"]
@@ -124,16 +131,6 @@ def _delete_webhook(ctx: Context) -> WireResponse:
     phone_number = _owned_number(ctx)
     ctx.state.webhook_urls.pop((phone_number, _slot(ctx)), None)
     return empty_response(204, ctx.request_id)
-
-
-def _json_body(raw: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(raw) if raw.strip() else {}
-    except ValueError:
-        raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
-    if not isinstance(value, dict):
-        raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
-    return value
 
 
 def _is_https(url: str) -> bool:

@@ -211,6 +211,19 @@ def error_response(
     return json_response(status, payload, request_id, extra_headers)
 
 
+def json_object(raw: bytes) -> dict[str, object]:
+    """A request body as a JSON object: an empty body is `{}`; anything else is `invalid_json`."""
+    if not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
+    if not isinstance(value, dict):
+        raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
+    return value
+
+
 class ApiError(Exception):
     """Raised inside a route handler to answer with an error.
 
