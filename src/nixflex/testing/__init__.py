@@ -106,6 +106,8 @@ Error codes beyond the API's five pages, and when the emulator answers with them
 | `telnyx_connection_not_found` | 404 | the `telnyx_connection_id` is not that account's |
 | `number_not_in_telnyx` | 404 | that Telnyx account does not hold the number |
 | `voicemail_message_required` | 400 | PATCH leaves voicemail on with no `voicemail_message` |
+| `engine_only_field` | 400 | a caller context request carries `last_call` or `open_item` |
+| `caller_not_found` | 404 | `GET`/`DELETE` of a caller no context is kept for |
 
 `number_not_found` answers for an unknown number and for another account's alike, on
 `PATCH`/`DELETE /v1/phone-numbers/{n}`, `DELETE /v1/numbers/{id}` and
@@ -199,6 +201,16 @@ Choices where the docs are silent:
 - `FakeNixflex.requests` keeps the key id of the `Authorization` header but never the secret
   (`Bearer key_…:<redacted>`), and replaces a Twilio token or a Telnyx API key in a body with
   `"<redacted>"`.
+- Caller context (`/v1/phone-numbers/{n}/callers/{caller}`, `.../callers/import`) is kept
+  per imported number and caller, with only the fields that are set (`CallerRecord`); deleting
+  the number drops its callers. `PUT` writes the fields sent (either casing; null removes one)
+  and creates the context if there is none; checks: the body (`engine_only_field` for
+  `last_call`/`open_item`, `invalid_field` for an unknown field or a value that is not text or
+  null, `missing_field` for none) → the caller's number (`invalid_phone_format`) →
+  `number_not_found`. `GET`/`DELETE` answer `caller_not_found` for an unknown caller; `DELETE`
+  answers 204. The import (`{"callers": [...]}`, at most 1,000 rows, else `invalid_field`)
+  checks every row before it writes any and answers 200 `{"phone_number", "imported"}`.
+  `set_caller()` seeds a context, the engine's `last_call` and `open_item` included.
 - Webhook URLs (`/v1/integrations/webhook/number/{n}` and `.../webhook2/...`) are kept per
   imported number and slot. Another account's number answers 404 `number_not_found`, like a
   missing one; a PUT without `url` 400 `missing_field`; a `url` that is not `https://` with a
