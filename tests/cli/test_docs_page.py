@@ -72,6 +72,12 @@ def write_page_files(directory: Path) -> None:
     ]
     profiles[2]["custom_prompt"] = ""
     write_csv(directory / "profiles.csv", profiles, ["phone_number", "custom_prompt"])
+    callers = [
+        {"caller_number": "+447700900123", "name": "", "reference_id": "crm_1042"},
+        {"caller_number": "+447700900456", "name": "Grace Hopper", "reference_id": "crm_1043"},
+        {"caller_number": "+447700900789", "name": "Alan Turing", "reference_id": ""},
+    ]
+    write_csv(directory / "callers.csv", callers, ["caller_number", "name", "reference_id"])
 
 
 def run_emulator(args: list[str]) -> tuple[int, str]:

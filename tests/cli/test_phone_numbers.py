@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import re
 from pathlib import Path
@@ -13,7 +12,7 @@ import click
 import pytest
 
 import nixflex
-from nixflex.cli._phone_numbers import _settings
+from nixflex.cli._base import keyword_arguments
 from nixflex.testing._docs_world import AGENT_ID, OTHER_AGENT_ID, PHONE_NUMBER, TWILIO_TOKEN
 from tests.cli.support import (
     BAD_FORMAT_ROW,
@@ -218,9 +217,9 @@ def test_update_refuses_bad_settings_with_exit_2(cli: Cli, args: list[str], prob
     assert cli.fake.requests == []
 
 
-def test_settings_follow_the_signature_of_update(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The settings of the other issues (booleans, numbers) arrive as keyword arguments of
-    # `update`; --set converts by their annotations.
+def test_settings_follow_the_signature_of_the_method() -> None:
+    # --set converts each value by the annotation of the method's keyword argument (booleans,
+    # numbers, text), so a setting the SDK learns is a key at once.
     def update(
         self: Any,
         phone_number: str,
@@ -230,16 +229,19 @@ def test_settings_follow_the_signature_of_update(monkeypatch: pytest.MonkeyPatch
         speaking_rate: float | None = None,
     ) -> None: ...
 
-    monkeypatch.setattr(nixflex.PhoneNumbers, "update", update)
-    assert inspect.signature(nixflex.PhoneNumbers.update).parameters["speaking_rate"]
-    settings = _settings(
-        ["sms_reply_enabled=off", "speaking_rate=1.25", "custom_prompt=1"], ["speaking_rate"][:0]
-    )
-    assert settings == {"sms_reply_enabled": False, "speaking_rate": 1.25, "custom_prompt": "1"}
+    def settings(pairs: list[str], clear: list[str] = []) -> dict[str, Any]:  # noqa: B006
+        return keyword_arguments(update, pairs, clear, noun="setting")
+
+    assert settings(
+        ["sms_reply_enabled=off", "speaking_rate=1.25", "custom_prompt=1"], ["voice"][:0]
+    ) == {"sms_reply_enabled": False, "speaking_rate": 1.25, "custom_prompt": "1"}
+    assert settings([], ["custom_prompt"]) == {"custom_prompt": None}
     with pytest.raises(click.BadParameter, match="sms_reply_enabled takes true or false"):
-        _settings(["sms_reply_enabled=maybe"], [])
+        settings(["sms_reply_enabled=maybe"])
     with pytest.raises(click.BadParameter, match="speaking_rate takes a number"):
-        _settings(["speaking_rate=fast"], [])
+        settings(["speaking_rate=fast"])
+    with pytest.raises(click.BadParameter, match="unknown setting 'voice'; the settings are"):
+        settings(["voice=x"])
 
 
 # --- errors ----------------------------------------------------------------------------------

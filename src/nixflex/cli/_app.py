@@ -6,6 +6,7 @@ import click
 
 from .._version import __version__
 from ._base import Group, State, debug_logging
+from ._callers import callers
 from ._emulator import emulator
 from ._numbers import numbers
 from ._phone_numbers import phone_numbers
@@ -37,4 +38,5 @@ def app(ctx: click.Context, *, api_key: str | None, base_url: str | None, debug:
 
 app.add_command(phone_numbers)
 app.add_command(numbers)
+app.add_command(callers)
 app.add_command(emulator)

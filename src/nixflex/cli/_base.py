@@ -6,10 +6,12 @@ own usage errors, an argument the SDK refuses, no API key).
 
 from __future__ import annotations
 
+import inspect
 import logging
+import re
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -17,7 +19,15 @@ import click
 
 import nixflex
 
-__all__ = ["Group", "State", "confirm", "debug_logging", "describe", "yes_option"]
+__all__ = [
+    "Group",
+    "State",
+    "confirm",
+    "debug_logging",
+    "describe",
+    "keyword_arguments",
+    "yes_option",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -104,3 +114,64 @@ def confirm(question: str, *, yes: bool) -> None:
     """Ask `question` unless `--yes` was given; no (or no terminal to ask on) aborts: exit 1."""
     if not yes:
         click.confirm(question, abort=True, err=True)
+
+
+_TRUE = ("true", "yes", "on", "1")
+_FALSE = ("false", "no", "off", "0")
+
+
+def keyword_arguments(
+    method: Callable[..., Any], pairs: Sequence[str], clear: Sequence[str], *, noun: str
+) -> dict[str, Any]:
+    """`--set KEY=VALUE` and `--clear KEY` as `method`'s keyword arguments (`None` to clear).
+
+    The keys are `method`'s keyword-only parameters, read from its signature, so a setting or
+    field the SDK learns is a key here at once. A value is converted by the parameter's
+    annotation: `bool` takes true/false (yes/no, on/off, 1/0), `int`/`float` a number,
+    anything else text. `noun` names a key in messages ("setting", "field").
+    """
+    parameters = inspect.signature(method).parameters
+    accepted = {
+        name: str(parameter.annotation)
+        for name, parameter in parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+    arguments: dict[str, Any] = {}
+
+    def add(key: str, value: Any, option: str) -> None:
+        if key not in accepted:
+            raise click.BadParameter(
+                f"unknown {noun} {key!r}; the {noun}s are {', '.join(sorted(accepted))}",
+                param_hint=option,
+            )
+        if key in arguments:
+            raise click.BadParameter(f"{key} is given twice", param_hint=option)
+        arguments[key] = value
+
+    for pair in pairs:
+        key, sign, text = pair.partition("=")
+        if not sign or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--set")
+        key = key.strip()
+        add(key, _convert(key, accepted.get(key, "str"), text), "--set")
+    for key in clear:
+        add(key.strip(), None, "--clear")
+    if not arguments:
+        raise click.UsageError("nothing to change: give --set KEY=VALUE or --clear KEY")
+    return arguments
+
+
+def _convert(key: str, annotation: str, text: str) -> Any:
+    if re.search(r"\bbool\b", annotation):
+        if text.strip().lower() in _TRUE + _FALSE:
+            return text.strip().lower() in _TRUE
+        raise click.BadParameter(f"{key} takes true or false, got {text!r}", param_hint="--set")
+    if re.search(r"\b(int|float)\b", annotation) and not re.search(r"\bstr\b", annotation):
+        try:
+            number = float(text)
+        except ValueError:
+            raise click.BadParameter(
+                f"{key} takes a number, got {text!r}", param_hint="--set"
+            ) from None
+        return number if "float" in annotation or not number.is_integer() else int(number)
+    return text

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
-import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,7 @@ import click
 
 import nixflex
 
-from ._base import Group, State, confirm, describe, yes_option
+from ._base import Group, State, confirm, describe, keyword_arguments, yes_option
 from ._output import ONE_FORMATS, output_option, print_list, print_one, print_table
 from ._rows import Rows, read_rows, write_rows
 
@@ -38,8 +36,6 @@ PROFILE_COLUMNS = ("phone_number", "custom_prompt")
 
 _CSV_IN = click.Path(exists=True, dir_okay=False, path_type=Path)
 _CSV_OUT = click.Path(dir_okay=False, path_type=Path)
-_TRUE = ("true", "yes", "on", "1")
-_FALSE = ("false", "no", "off", "0")
 
 
 @click.group("phone-numbers", cls=Group)
@@ -118,7 +114,7 @@ def update(
     `--set custom_prompt="Business: Smile Dental."` sets the business profile; `--clear
     custom_prompt` removes it. KEY is any setting `client.phone_numbers.update` takes.
     """
-    settings = _settings(pairs, clear)
+    settings = keyword_arguments(nixflex.PhoneNumbers.update, pairs, clear, noun="setting")
     print_one(state.client().phone_numbers.update(number, **settings), output)
 
 
@@ -238,60 +234,6 @@ def _import_request(row: dict[str, str]) -> nixflex.ImportRequest:
     # missing_field makes that row fail like any other.
     fields = {name: value for name, value in row.items() if value or name in IMPORT_REQUIRED}
     return nixflex.ImportRequest(**fields)
-
-
-def _settings(pairs: Sequence[str], clear: Sequence[str]) -> dict[str, Any]:
-    """`--set KEY=VALUE` and `--clear KEY` as `update`'s keyword arguments.
-
-    The keys are `update`'s keyword-only parameters, read from its signature, so a setting the
-    SDK learns is a key here at once. A value is converted by the parameter's annotation:
-    `bool` takes true/false (yes/no, on/off, 1/0), `int`/`float` a number, anything else text.
-    """
-    parameters = inspect.signature(nixflex.PhoneNumbers.update).parameters
-    accepted = {
-        name: str(parameter.annotation)
-        for name, parameter in parameters.items()
-        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
-    }
-    settings: dict[str, Any] = {}
-
-    def add(key: str, value: Any, option: str) -> None:
-        if key not in accepted:
-            raise click.BadParameter(
-                f"unknown setting {key!r}; the settings are {', '.join(sorted(accepted))}",
-                param_hint=option,
-            )
-        if key in settings:
-            raise click.BadParameter(f"{key} is given twice", param_hint=option)
-        settings[key] = value
-
-    for pair in pairs:
-        key, sign, text = pair.partition("=")
-        if not sign or not key.strip():
-            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--set")
-        key = key.strip()
-        add(key, _convert(key, accepted.get(key, "str"), text), "--set")
-    for key in clear:
-        add(key.strip(), None, "--clear")
-    if not settings:
-        raise click.UsageError("nothing to change: give --set KEY=VALUE or --clear KEY")
-    return settings
-
-
-def _convert(key: str, annotation: str, text: str) -> Any:
-    if re.search(r"\bbool\b", annotation):
-        if text.strip().lower() in _TRUE + _FALSE:
-            return text.strip().lower() in _TRUE
-        raise click.BadParameter(f"{key} takes true or false, got {text!r}", param_hint="--set")
-    if re.search(r"\b(int|float)\b", annotation) and not re.search(r"\bstr\b", annotation):
-        try:
-            number = float(text)
-        except ValueError:
-            raise click.BadParameter(
-                f"{key} takes a number, got {text!r}", param_hint="--set"
-            ) from None
-        return number if "float" in annotation or not number.is_integer() else int(number)
-    return text
 
 
 @contextmanager
