@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pytest
 
-from nixflex.testing._docs_world import clinic
+from nixflex.testing._docs_world import clinic, write_rollout_files
 from tests.cli.support import IMPORT_HEADER, Cli, import_rows, write_csv
-from tests.docs.examples import ROOT, write_files
+from tests.docs.examples import ROOT
 
 PAGE = ROOT / "docs" / "cli.md"
 _FENCE = re.compile(r"^```console\n(.*?)^```$", re.MULTILINE | re.DOTALL)
@@ -61,7 +61,7 @@ def commands(page: Path) -> list[Command]:
 
 
 def write_page_files(directory: Path) -> None:
-    write_files(directory)
+    write_rollout_files(directory)
     write_csv(directory / "new-clinics.csv", import_rows(50), IMPORT_HEADER)
     profiles = [
         {

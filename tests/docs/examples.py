@@ -20,7 +20,20 @@ How a page runs (`run_page`):
   namespace are closed, the server stops, and the environment, working directory and the
   `nixflex` and root loggers are put back as they were.
 
-The seeded placeholders every page may use (`seed_world`; the docs use no others):
+What a page shows as printed is what its examples print (`Outputs`):
+
+- A `print(...)` statement whose last line ends in a comment prints that comment: every time it
+  runs (at least once in the page, maybe from a function a later block calls), what it printed,
+  without the final newline, must match the comment's text after `# `. So a comment on a
+  `print` line is its output, never an explanation (put that on the line above).
+- A fenced block marked `<!-- example: output -->` (on the line before its opening fence; a
+  `text` block) is everything the Python block before it printed to stdout.
+- In both, `...` stands for any text, as doctest's `ELLIPSIS` has it: the parts that differ from
+  run to run (`request_id=req_...`, an exception's own words in `(...)`) and the lines left out.
+  Everything else must match exactly.
+
+The seeded placeholders every page may use (`seed_world`; the docs use no others), the same world
+a reader gets from `python -m nixflex.testing`:
 
 - the API key `KEY_ID:KEY_SECRET` (`NIXFLEX_API_KEY`), of the account `acct_ringback`;
 - the agents `agent_125207e452f8714a` (the one the docs use) and `agent_9d41c7e0b2a36f58`;
@@ -30,11 +43,13 @@ The seeded placeholders every page may use (`seed_world`; the docs use no others
   `your_us_twilio_auth_token`, holding `+12125550123`;
 - the provisioned number `num_xyz789` (`+15551234567`) with 120 SMS, one every 15 minutes from
   2025-01-15 08:00 UTC, and four more provisioned numbers;
-- `clinics.csv` and `reseller.db`: 200 clinics, `+442011110001` to `+442011110200`; the last
-  one is in no Twilio account.
+- `clinics.csv` and `reseller.db` (`write_rollout_files`): 200 clinics, `+442011110001` to
+  `+442011110200`; the last one is in no Twilio account.
 
-No number is imported when a page starts. `PAGE_SETUP` adds what one page needs besides: the
-rollout guide's run meets two 503s and one connection lost after the import landed.
+No number is imported when a page starts. `PAGE_SETUP` adds what one page needs besides, from the
+docs' world as a reader's `python -m nixflex.testing --rollout` does: the rollout guide's first
+import run meets two 503s and one connection lost after the import landed
+(`arm_rollout_faults`).
 
 Markers, on the line just before a block's opening fence:
 
@@ -42,6 +57,8 @@ Markers, on the line just before a block's opening fence:
   run here (a FastAPI app that needs a server); keep these rare.
 - `<!-- example: pytest -->`: the block is a test module: it is written to a file and run with
   pytest in a subprocess, which must pass with at least one test.
+- `<!-- example: output -->`, before a block that is not Python: what the Python block before it
+  prints (see above).
 
 Shell commands go in `bash` blocks and are not run.
 """
@@ -50,20 +67,22 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import csv
+import builtins
+import doctest
 import inspect
+import io
 import logging
 import os
 import re
 import socket
-import sqlite3
 import subprocess
 import sys
 import textwrap
+import tokenize
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,10 +90,10 @@ import nixflex
 from nixflex.testing import FakeNixflex, FakeServer, RateLimits
 from nixflex.testing._docs_world import (
     API_KEY,
-    CLINIC_COUNT,
     TWILIO_SID,
     TWILIO_TOKEN,
-    clinic,
+    arm_rollout_faults,
+    write_rollout_files,
 )
 from nixflex.testing._docs_world import seed as seed_world
 
@@ -83,10 +102,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 MARKER = re.compile(r"<!--\s*example:\s*(?P<mode>[a-z-]+)\s*-->")
 MODES = ("run", "skip", "pytest")
+OUTPUT = "output"  # the marker of a block showing what the Python block before it printed
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 
 
 # --- the examples of a page ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Output:
+    """A block showing what the example before it prints: its text and first line."""
+
+    line: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -97,6 +125,7 @@ class Example:
     line: int  # the 1-based line of the first line of code
     source: str
     mode: str
+    output: Output | None = None  # the block marked `<!-- example: output -->` after it
 
     @property
     def where(self) -> str:
@@ -137,10 +166,20 @@ def examples(path: Path) -> list[Example]:
                 break
             end += 1
         language = re.split(r"[\s{]", info, maxsplit=1)[0].lstrip(".").lower() if info else ""
+        body = [line[len(indent) :] if line.startswith(indent) else line for line in lines]
+        text = textwrap.dedent("\n".join(body[index + 1 : end])) + "\n"
+        mode = _mode(lines, index, path)
         if language in ("python", "py"):
-            body = [line[len(indent) :] if line.startswith(indent) else line for line in lines]
-            source = textwrap.dedent("\n".join(body[index + 1 : end])) + "\n"
-            found.append(Example(path, index + 2, source, _mode(lines, index, path)))
+            if mode == OUTPUT:
+                raise ValueError(f"{path}:{index + 1}: an output block cannot be Python")
+            found.append(Example(path, index + 2, text, mode))
+        elif mode == OUTPUT:
+            if not found or found[-1].output is not None or found[-1].mode != "run":
+                raise ValueError(
+                    f"{path}:{index + 1}: an output block must follow a Python block that runs"
+                    " and has no other output block"
+                )
+            found[-1] = replace(found[-1], output=Output(index + 2, text))
         index = end + 1
     return found
 
@@ -151,47 +190,132 @@ def _mode(lines: list[str], fence_index: int, path: Path) -> str:
     if marker is None:
         return "run"
     mode = marker["mode"]
-    if mode not in MODES:
+    if mode not in (*MODES, OUTPUT):
         raise ValueError(f"{path}:{fence_index}: unknown marker {mode!r}; known: {MODES}")
     return mode
+
+
+# --- what the examples print -----------------------------------------------------------------
+
+_CHECKER = doctest.OutputChecker()
+
+
+def matches(expected: str, printed: str) -> bool:
+    """Whether `printed` is `expected`, where `...` in `expected` stands for any text."""
+    return _CHECKER.check_output(expected, printed, doctest.ELLIPSIS)
+
+
+@dataclass(frozen=True)
+class ShownPrint:
+    """A `print(...)` statement whose comment shows what it prints."""
+
+    first: int  # the statement's lines in the Markdown file
+    last: int
+    shown: str
+
+
+def shown_prints(example: Example) -> list[ShownPrint]:
+    """The `print(...)` statements of `example` with a comment at the end of their last line."""
+    tree = ast.parse(example.source)
+    comments: dict[int, str] = {}
+    for token in tokenize.generate_tokens(io.StringIO(example.source).readline):
+        if token.type == tokenize.COMMENT:
+            comments[token.start[0]] = token.string[1:].strip()
+    offset = example.line - 1
+    return [
+        ShownPrint(node.lineno + offset, node.end_lineno + offset, comments[node.end_lineno])
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name)
+        and node.value.func.id == "print"
+        and node.end_lineno in comments
+    ]
+
+
+@dataclass
+class Outputs:
+    """What a page's examples print: each `print` call by its line, and all of stdout."""
+
+    path: Path
+    calls: list[tuple[int, str]] = field(default_factory=list)  # (line of the page, text)
+
+    def print(self, *args: Any, **kwargs: Any) -> None:
+        """`print`, in the page's namespace: also notes what a call from the page printed."""
+        target = kwargs.get("file")
+        if target is None or target is sys.stdout:
+            text = io.StringIO()
+            builtins.print(*args, **{**kwargs, "file": text, "flush": False})
+            caller = sys._getframe(1)
+            if caller.f_code.co_filename == str(self.path):
+                self.calls.append((caller.f_lineno, text.getvalue()))
+        builtins.print(*args, **kwargs)
+
+    @contextmanager
+    def block(self) -> Iterator[io.StringIO]:
+        """Keep what is printed to stdout while one example runs."""
+        printed = _Tee(sys.stdout)
+        with redirect_stdout(printed):
+            yield printed
+
+    def check_block(self, example: Example, printed: str) -> None:
+        """What `example` printed is what its output block shows, if it has one."""
+        if example.output is not None and not matches(example.output.text, printed):
+            raise AssertionError(
+                f"the example at {example.where} printed\n{_indented(printed)}\n"
+                f"but {shown(self.path)}:{example.output.line} shows\n"
+                f"{_indented(example.output.text)}"
+            )
+
+    def check(self, page_examples: list[Example]) -> None:
+        """Every commented `print` of the page ran and printed what its comment shows."""
+        problems: list[str] = []
+        for example in page_examples:
+            if example.mode != "run":
+                continue
+            for statement in shown_prints(example):
+                texts = [
+                    text.removesuffix("\n")
+                    for line, text in self.calls
+                    if statement.first <= line <= statement.last
+                ]
+                where = f"{shown(self.path)}:{statement.last}"
+                if not texts:
+                    problems.append(f"the print at {where} never ran")
+                problems += [
+                    f"the print at {where} printed\n{_indented(text)}\n"
+                    f"but its comment shows\n{_indented(statement.shown)}"
+                    for text in texts
+                    if not matches(statement.shown, text)
+                ]
+        if problems:
+            raise AssertionError("\n".join(problems))
+
+
+class _Tee(io.StringIO):
+    """Keeps what is written, and passes it on (so `pytest -s` still shows it)."""
+
+    def __init__(self, through: Any) -> None:
+        super().__init__()
+        self._through = through
+
+    def write(self, text: str) -> int:
+        self._through.write(text)
+        return super().write(text)
+
+    def flush(self) -> None:
+        self._through.flush()
+
+
+def _indented(text: str) -> str:
+    return textwrap.indent(text.rstrip("\n") or "(nothing)", "    ")
 
 
 # --- the world the examples run in -----------------------------------------------------------
 
 
-def write_files(directory: Path) -> None:
-    """`clinics.csv` and `reseller.db`, the rollout guide's inputs, in `directory`."""
-    clinics = [clinic(n) for n in range(1, CLINIC_COUNT + 1)]
-    with (directory / "clinics.csv").open("w", newline="", encoding="utf-8") as file:
-        writer = csv.DictWriter(file, fieldnames=["phone_number", "name", "address"])
-        writer.writeheader()
-        writer.writerows(
-            {key: row[key] for key in ("phone_number", "name", "address")} for row in clinics
-        )
-    database = sqlite3.connect(directory / "reseller.db")
-    try:
-        with database:
-            database.execute(
-                "CREATE TABLE clinics (phone_number TEXT PRIMARY KEY, name TEXT, address TEXT,"
-                " hours TEXT, services TEXT)"
-            )
-            database.executemany(
-                "INSERT INTO clinics VALUES (:phone_number, :name, :address, :hours, :services)",
-                clinics,
-            )
-    finally:
-        database.close()
-
-
-def _rollout_faults(fake: FakeNixflex) -> None:
-    # The first three imports fail: two answered 503 before the server did anything, and one
-    # whose connection broke after the number was imported (the SDK cannot know which).
-    fake.fail_next(2, 503, route="POST /v1/phone-numbers")
-    fake.drop_next(1, route="POST /v1/phone-numbers", after_processing=True)
-
-
 PAGE_SETUP: dict[str, Callable[[FakeNixflex], None]] = {
-    "docs/bulk.md": _rollout_faults,
+    "docs/bulk.md": arm_rollout_faults,
 }
 
 
@@ -204,7 +328,12 @@ class PageRun:
     def __init__(self, path: Path, workdir: Path) -> None:
         self.path = path
         self.workdir = workdir
-        self.namespace: dict[str, Any] = {"__name__": "__main__", "__file__": str(path)}
+        self.outputs = Outputs(path)
+        self.namespace: dict[str, Any] = {
+            "__name__": "__main__",
+            "__file__": str(path),
+            "print": self.outputs.print,
+        }
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def run(self, example: Example) -> None:
@@ -215,10 +344,11 @@ class PageRun:
         if example.mode == "skip":
             return
         try:
-            if code.co_flags & inspect.CO_COROUTINE:
-                self._page_loop().run_until_complete(eval(code, self.namespace))
-            else:
-                exec(code, self.namespace)
+            with self.outputs.block() as printed:
+                if code.co_flags & inspect.CO_COROUTINE:
+                    self._page_loop().run_until_complete(eval(code, self.namespace))
+                else:
+                    exec(code, self.namespace)
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
                 raise
@@ -226,6 +356,7 @@ class PageRun:
                 f"the example at {example.where} raised {type(exc).__name__}: {exc}\n"
                 + "".join(traceback.format_exception(exc))
             ) from None
+        self.outputs.check_block(example, printed.getvalue())
 
     def _compile(self, example: Example) -> Any:
         # Leading newlines put the code at its own line of the Markdown file in a traceback.
@@ -318,7 +449,7 @@ def run_page(path: Path, workdir: Path) -> int:
     setup = PAGE_SETUP.get(shown(path))
     if setup is not None:
         setup(fake)
-    write_files(workdir)
+    write_rollout_files(workdir)
     with saved_process_state(), fake.serve() as server, loopback_only():
         _set_environment(server)
         os.chdir(workdir)
@@ -326,6 +457,7 @@ def run_page(path: Path, workdir: Path) -> int:
         try:
             for example in page_examples:
                 page.run(example)
+            page.outputs.check(page_examples)
         finally:
             page.close()
     return sum(example.mode != "skip" for example in page_examples)

@@ -123,3 +123,73 @@ def test_an_unknown_marker_is_refused(tmp_path: Path) -> None:
     page.write_text("<!-- example: maybe -->\n```python\npass\n```\n")
     with pytest.raises(ValueError, match="unknown marker"):
         examples(page)
+
+
+# --- what the examples print -----------------------------------------------------------------
+
+
+def _page(tmp_path: Path, text: str) -> Path:
+    page = tmp_path / "page.md"
+    page.write_text(text)
+    return page
+
+
+def test_a_print_prints_what_its_comment_shows(tmp_path: Path) -> None:
+    page = _page(
+        tmp_path,
+        "```python\n"
+        "print(1 + 1)  # 2\n"
+        "print('x',\n      'y')  # x y\n"
+        "print('request_id=req_8f2a')  # request_id=req_...\n"
+        "# print(3)  # not a print statement\n"
+        "for n in (1, 1):\n    print(n)  # 1\n"
+        "```\n",
+    )
+    assert run_page(page, tmp_path) == 1
+
+    page.write_text("```python\nfor n in (1, 2):\n    print(n)  # 1\n```\n")
+    with pytest.raises(AssertionError, match=r"page\.md:3 printed\n +2\nbut its comment"):
+        run_page(page, tmp_path)
+
+
+def test_a_commented_print_must_run(tmp_path: Path) -> None:
+    page = _page(
+        tmp_path,
+        "```python\ndef show():\n    print('shown')  # shown\n\n\ndef never():\n"
+        "    print('never')  # never\n```\n\n```python\nshow()\n```\n",
+    )
+    with pytest.raises(AssertionError, match=r"page\.md:7 never ran") as failure:
+        run_page(page, tmp_path)
+    assert "page.md:3" not in str(failure.value)  # called from the next block: it ran
+
+
+def test_an_output_block_is_what_the_block_before_it_printed(tmp_path: Path) -> None:
+    page = _page(
+        tmp_path,
+        "```python\nprint('a')\nprint('b', 'req_1234')\n```\n\nProse.\n\n"
+        "<!-- example: output -->\n```text\na\nb req_...\n```\n",
+    )
+    assert run_page(page, tmp_path) == 1
+
+    page.write_text(page.read_text().replace("b req_...", "c req_..."))
+    with pytest.raises(
+        AssertionError,
+        match=r"(?s)page\.md:2 printed\n +a\n +b req_1234\n"
+        r"but \S*page\.md:10 shows\n +a\n +c req_\.\.\.",
+    ):
+        run_page(page, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<!-- example: output -->\n```text\nno block before it\n```\n",
+        "```python\npass\n```\n<!-- example: output -->\n```python\npass\n```\n",
+        "<!-- example: skip -->\n```python\npass\n```\n<!-- example: output -->\n```text\n```\n",
+        "```python\npass\n```\n<!-- example: output -->\n```text\n```\n"
+        "<!-- example: output -->\n```text\n```\n",
+    ],
+)
+def test_an_output_block_must_follow_a_python_block_that_runs(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ValueError, match="output block"):
+        examples(_page(tmp_path, text))

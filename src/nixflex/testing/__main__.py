@@ -4,6 +4,10 @@ For apps in other processes (or other languages), and for readers of the docs: i
 world the docs are written in (`_docs_world`: the key `KEY_ID:KEY_SECRET`, the agent, the Twilio
 accounts, the clinics, `num_xyz789` and its messages), the same on every run, and prints the two
 lines to export (or to put in a `.env` file), each alone on its line.
+
+`--rollout` sets up the rollout guide (`docs/bulk.md`) besides: it writes `clinics.csv` and
+`reseller.db` into the current directory and arms the three failures the guide's first import run
+meets, so the guide's outputs are what the reader sees.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
 from . import _docs_world
@@ -38,6 +43,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="do not limit each key to the API's 600 reads and 120 writes a minute",
     )
+    parser.add_argument(
+        "--rollout",
+        action="store_true",
+        help="for the rollout guide (docs/bulk.md): write its clinics.csv and reseller.db into "
+        "the current directory (replacing them) and make its first imports of clinics 1, 3 and "
+        "5 fail as the guide shows",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log each request to stderr")
     args = parser.parse_args(argv)
 
@@ -47,6 +59,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.no_rate_limits:
         fake.rate_limits = None
     _docs_world.seed(fake, api_key=args.api_key)
+    written: list[Path] = []
+    if args.rollout:
+        _docs_world.arm_rollout_faults(fake)
+        try:
+            written = _docs_world.write_rollout_files(Path.cwd())
+        except OSError as exc:
+            print(f"error: cannot write the rollout guide's files: {exc}", file=sys.stderr)
+            return 2
     try:
         server = fake.serve(host=args.host, port=args.port)
     except OSError as exc:
@@ -65,8 +85,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{world.clinic(1)['phone_number']} on (none imported yet)",
             f"  numbers:        {world.NUMBER_ID} ({world.NUMBER_PHONE}) with "
             f"{world.MESSAGE_COUNT} messages, and 4 more",
-            "Press Ctrl-C to stop.",
         ]
+        if written:
+            failing = sorted([world.ROLLOUT_ANSWER_LOST, *world.ROLLOUT_UNAVAILABLE])
+            numbers = [world.clinic(n)["phone_number"] for n in failing]
+            lines += [
+                f"  rollout guide:  {' and '.join(path.name for path in written)} written in "
+                f"{written[0].parent}; the first",
+                f"                  imports of {', '.join(numbers[:-1])} and {numbers[-1]} fail "
+                "as the guide shows",
+            ]
+        lines.append("Press Ctrl-C to stop.")
         print("\n".join(lines), flush=True)
         try:
             while True:

@@ -7,12 +7,24 @@ Twilio account for US numbers, and the provisioned number `num_xyz789` with 120 
 who runs `python -m nixflex.testing` (which seeds it) and exports the two lines it prints can
 paste any example of the docs and see it work; the docs' test suite runs every example against
 the same world.
+
+The rollout guide (`docs/bulk.md`) needs two more things, which `python -m nixflex.testing
+--rollout` sets up and the docs' tests use too: its input files (`write_rollout_files`:
+`clinics.csv` and `reseller.db`, the 200 clinics) and the network's bad moments its first import
+run meets (`arm_rollout_faults`), aimed at the same clinics on every run, so the page's outputs
+are what a reader sees.
 """
 
 from __future__ import annotations
 
+import csv
+import os
+import sqlite3
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from ._faults import Fault, RoutePattern
 
 if TYPE_CHECKING:
     from ._fake import FakeNixflex
@@ -24,8 +36,10 @@ __all__ = [
     "PHONE_NUMBER",
     "TWILIO_SID",
     "TWILIO_TOKEN",
+    "arm_rollout_faults",
     "clinic",
     "seed",
+    "write_rollout_files",
 ]
 
 API_KEY = "KEY_ID:KEY_SECRET"
@@ -45,6 +59,14 @@ CLINIC_COUNT = 200
 # The last clinic gave a number its Twilio account does not hold: one failure that is not
 # worth retrying, for the rollout guide.
 CLINICS_IN_TWILIO = CLINIC_COUNT - 1
+#: The rollout guide's inputs, as `write_rollout_files` names them.
+CLINICS_CSV = "clinics.csv"
+RESELLER_DB = "reseller.db"
+#: The clinics whose first import meets a bad moment (`arm_rollout_faults`): the API answers
+#: 503 before doing anything for the first two; the third is imported, then its connection
+#: breaks before the answer arrives.
+ROLLOUT_UNAVAILABLE = (3, 5)
+ROLLOUT_ANSWER_LOST = 1
 
 _SENDERS = ("+15559876543", "+15550001111", "+15557654321")
 _BODIES = (
@@ -109,3 +131,70 @@ def seed(fake: FakeNixflex, *, api_key: str = API_KEY) -> None:
         fake.provision_number(
             account, country=country, created_at=FIRST_MESSAGE_AT - timedelta(days=5 - day)
         )
+
+
+def write_rollout_files(directory: str | os.PathLike[str] = ".") -> list[Path]:
+    """Write the rollout guide's `clinics.csv` and `reseller.db` in `directory`; return them.
+
+    200 clinics, `+442011110001` to `+442011110200`: the CSV has `phone_number,name,address`,
+    the SQLite database a `clinics` table with `hours` and `services` too. Files already there
+    under those names are replaced.
+    """
+    folder = Path(directory)
+    clinics = [clinic(n) for n in range(1, CLINIC_COUNT + 1)]
+    csv_path, db_path = folder / CLINICS_CSV, folder / RESELLER_DB
+    with csv_path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=["phone_number", "name", "address"])
+        writer.writeheader()
+        writer.writerows(
+            {key: row[key] for key in ("phone_number", "name", "address")} for row in clinics
+        )
+    db_path.unlink(missing_ok=True)  # replaced, not added to
+    database = sqlite3.connect(db_path)
+    try:
+        with database:
+            database.execute(
+                "CREATE TABLE clinics (phone_number TEXT PRIMARY KEY, name TEXT, address TEXT,"
+                " hours TEXT, services TEXT)"
+            )
+            database.executemany(
+                "INSERT INTO clinics VALUES (:phone_number, :name, :address, :hours, :services)",
+                clinics,
+            )
+    finally:
+        database.close()
+    return [csv_path, db_path]
+
+
+def arm_rollout_faults(fake: FakeNixflex) -> None:
+    """Make the rollout guide's first import run meet its three bad moments.
+
+    The imports of clinics 3 and 5 (`+442011110003`, `+442011110005`) answer
+    `503 service_unavailable` without importing; clinic 1's (`+442011110001`) is imported, then
+    its connection breaks before the answer arrives. Each fault is aimed at its clinic's import,
+    not at whichever request comes first, so with 16 imports in flight the same three fail on
+    every run. Once each has met its fault, imports answer as usual.
+    """
+    imports = RoutePattern.parse("POST /v1/phone-numbers")
+
+    def aimed_at(n: int) -> dict[str, object]:
+        return {"phone_number": clinic(n)["phone_number"]}
+
+    faults = [
+        Fault(
+            "fail",
+            1,
+            imports,
+            after_processing=False,
+            status=503,
+            message="Service Unavailable",
+            body_has=aimed_at(n),
+        )
+        for n in ROLLOUT_UNAVAILABLE
+    ]
+    faults.append(
+        Fault("drop", 1, imports, after_processing=True, body_has=aimed_at(ROLLOUT_ANSWER_LOST))
+    )
+    for fault in faults:
+        # Aiming a fault at a request's body is not on `fail_next` and `drop_next` (yet).
+        fake._add_fault(fault)

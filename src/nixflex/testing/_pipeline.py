@@ -73,7 +73,7 @@ class Pipeline:
 
     def _steps(self, request: WireRequest) -> Generator[float, None, Outcome]:
         with self._lock:
-            plan = self._faults.take(request.method, request.segments)
+            plan = self._faults.take(request.method, request.segments, request.body)
             request_id = self._state.request_id()
         pause = self._latency + plan.pause_before
         if pause > 0:
