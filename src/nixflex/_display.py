@@ -9,8 +9,14 @@ by itself.
   both (and of `to_dict()`), by the rule attrs' own repr uses. A field with a callable `repr`
   shows what it returns.
 - HTML is escaped with `html.escape`: a message body is untrusted input, and `<script>` in it must
-  render as text. Text over `MAX_TEXT` characters is shortened, the full text in the cell's
-  `title` (a tooltip), escaped too. No JavaScript, no stylesheet: inline styles only.
+  render as text. Text over `MAX_TEXT` characters (`MAX_CELL` in a list's table) is shortened,
+  the full text in the cell's `title` (a tooltip), escaped too. No JavaScript, no stylesheet:
+  inline styles only.
+- A list's table fits a notebook (some 1,000 px): its columns add up to at most `MAX_WIDTH`
+  characters, as far as they can be told from the text (`_width`). The fields that do not fit,
+  the last ones, are named in the caption instead; one item's table shows them all, and so does
+  `to_pandas()`. A header breaks after its underscores (`<wbr>`), so `voicemail_leave_enabled`
+  over a column of `True`s is no wider than `voicemail_`.
 - pandas is imported only when a DataFrame is asked for; it is the optional extra
   `nixflex[pandas]`.
 """
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import re
 import types
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -35,6 +42,14 @@ T = TypeVar("T")
 
 MAX_TEXT = 80
 """Text longer than this is shortened in a table (the full text is in the cell's tooltip)."""
+MAX_CELL = 40
+"""Text longer than this is shortened in a list's table, where a row should take a line or two."""
+MAX_WIDTH = 120
+"""The characters a list's table spans at most: some 1,000 px of a notebook's 13 px font."""
+_PADDING = 2
+"""A cell's padding, in characters (Jupyter pads each side by half the font size)."""
+_WRAPPED = 20
+"""The width counted for text that wraps at its spaces (a prompt, a message body)."""
 MAX_ROWS = 200
 """Rows shown at most in one table: a page never holds more (messages: `limit` up to 200)."""
 
@@ -73,25 +88,82 @@ def _item_type(items: Sequence[Any], item_type: type[Any] | None) -> type[Any] |
 # --- HTML ----------------------------------------------------------------------------------------
 
 
-def cell(value: object, field: attrs.Attribute[Any] | None = None) -> str:
-    """The escaped HTML of one value: long text shortened, the full text in a tooltip.
+def _text(value: object, field: attrs.Attribute[Any] | None) -> str | None:
+    """What a cell says, before shortening; `None` for a missing value (a dim dash)."""
+    if field is not None and callable(field.repr):
+        return str(field.repr(value))
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def cell(value: object, field: attrs.Attribute[Any] | None = None, *, limit: int = MAX_TEXT) -> str:
+    """The escaped HTML of one value: text over `limit` characters shortened, the full text in a
+    tooltip.
 
     A field with a callable `repr` shows what that callable makes of the value, as attrs' repr
     does (it may mask or shorten the value on purpose).
     """
-    if field is not None and callable(field.repr):
-        text = str(field.repr(value))
-    elif value is None:
+    text = _text(value, field)
+    if text is None:
         return _NONE
-    elif isinstance(value, datetime):
+    if isinstance(value, datetime) and (field is None or not callable(field.repr)):
         # A timestamp broken at its dashes is hard to read; it never needs to wrap.
-        return f'<span style="white-space:nowrap">{html.escape(value.isoformat())}</span>'
-    else:
-        text = str(value)
-    if len(text) <= MAX_TEXT:
+        return f'<span style="white-space:nowrap">{html.escape(text)}</span>'
+    if len(text) <= limit:
         return html.escape(text)
-    short = text[: MAX_TEXT - 3] + "…"
+    short = text[: limit - 3] + "…"
     return f'<span title="{html.escape(text, quote=True)}">{html.escape(short)}</span>'
+
+
+def _header_parts(name: str) -> list[str]:
+    """A field's name cut after each underscore that has more of the name after it."""
+    return re.split(r"(?<=_)(?=[^_])", name)
+
+
+def _header(name: str) -> str:
+    """A column's header, which may break after each underscore (`<wbr>`)."""
+    return "<wbr>".join(html.escape(part) for part in _header_parts(name))
+
+
+def _width(field: attrs.Attribute[Any], items: Sequence[Any]) -> int:
+    """About how many characters wide a browser draws a field's column, at its narrowest.
+
+    What cannot break sets it: the longest part of the header between underscores, an id, a
+    number, a timestamp (which never wraps). Text with spaces wraps; it counts as `_WRAPPED`
+    characters (or its length, if shorter), a width at which a shortened text takes two lines.
+    """
+    widest = max(len(part) for part in _header_parts(field.name))
+    for item in items:
+        value = getattr(item, field.name)
+        text = _text(value, field)
+        if text is None:
+            continue
+        text = text if len(text) <= MAX_CELL else text[: MAX_CELL - 3] + "…"
+        if " " in text and not isinstance(value, datetime):
+            widest = max(widest, min(len(text), _WRAPPED))
+        else:
+            widest = max(widest, len(text))
+    return widest + _PADDING
+
+
+def _columns(
+    fields: Sequence[attrs.Attribute[Any]], items: Sequence[Any]
+) -> tuple[Sequence[attrs.Attribute[Any]], Sequence[attrs.Attribute[Any]]]:
+    """The fields a list's table shows, in order, while they fit in `MAX_WIDTH`; and the rest.
+
+    The first field is always shown. The columns are a run from the first field, not the
+    narrowest ones picked from anywhere: the table reads like the model, and what is missing
+    is its last fields.
+    """
+    used = 0
+    for shown, field in enumerate(fields):
+        used += _width(field, items)
+        if shown and used > MAX_WIDTH:
+            return fields[:shown], fields[shown:]
+    return fields, ()
 
 
 def _caption(text: str) -> str:
@@ -117,20 +189,27 @@ def table_html(
 ) -> str:
     """Many models as one table: a column per shown field, a row per item.
 
-    The caption names the model and the count (or `caption`, if given). At most `MAX_ROWS` rows
-    are drawn; a last row says how many more there are.
+    The caption names the model and the count (or `caption`, if given), and the fields left out
+    for width (see `_columns`). At most `MAX_ROWS` rows are drawn; a last row says how many more
+    there are.
     """
     cls = _item_type(items, item_type)
     name = cls.__name__ if cls is not None else "item"
     if caption is None:
         caption = _count(len(items), name)
-    fields = shown_fields(cls) if cls is not None else ()
-    head = "".join(f"<th{_LEFT}>{html.escape(field.name)}</th>" for field in fields)
+    drawn = items[:MAX_ROWS]
+    fields, left_out = _columns(shown_fields(cls) if cls is not None else (), drawn)
+    if left_out:
+        names = ", ".join(field.name for field in left_out)
+        caption = f"{caption}; {_count(len(left_out), 'more field')}, not shown: {names}"
+    head = "".join(f"<th{_LEFT}>{_header(field.name)}</th>" for field in fields)
     rows = [
         "<tr>"
-        + "".join(f"<td{_LEFT}>{cell(getattr(item, f.name), f)}</td>" for f in fields)
+        + "".join(
+            f"<td{_LEFT}>{cell(getattr(item, f.name), f, limit=MAX_CELL)}</td>" for f in fields
+        )
         + "</tr>"
-        for item in items[:MAX_ROWS]
+        for item in drawn
     ]
     if len(items) > MAX_ROWS:
         hidden = len(items) - MAX_ROWS

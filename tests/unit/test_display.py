@@ -47,7 +47,14 @@ from nixflex import (
     PhoneNumber,
 )
 from nixflex._convert import to_dict
-from nixflex._display import MAX_ROWS, model_html, page_html, table_html
+from nixflex._display import (
+    MAX_CELL,
+    MAX_ROWS,
+    MAX_TEXT,
+    model_html,
+    page_html,
+    table_html,
+)
 from nixflex.models import ModelList
 from tests.support import TWILIO_SID, TWILIO_TOKEN, AnyClient, run
 
@@ -401,7 +408,8 @@ def test_a_message_body_is_text_never_markup() -> None:
         assert "<b>" not in markup
         assert "<img" not in markup
         table = read(markup)
-        shown = [cell.text for row in table.rows for cell in row]
+        # (In a list the body is shortened: its whole text is in the tooltip.)
+        shown = [cell.title or cell.text for row in table.rows for cell in row]
         assert '<script>alert("x")</script> & <b>bold</b>' in shown
         assert 'msg_"><img src=x onerror=alert(1)>' in shown
 
@@ -424,11 +432,11 @@ def test_any_body_reads_back_as_the_same_text(body: str) -> None:
     one = {row[0].text: row[1] for row in read(message._repr_html_()).rows}["body"]
     many = read(table_html([message]))
     in_list = many.rows[1][many.header.index("body")]
-    for shown in (one, in_list):
-        if len(body) <= 80:
+    for shown, limit in ((one, MAX_TEXT), (in_list, MAX_CELL)):
+        if len(body) <= limit:
             assert (shown.text, shown.title) == (body, None)
         else:
-            assert (shown.text, shown.title) == (body[:77] + "…", body)
+            assert (shown.text, shown.title) == (body[: limit - 3] + "…", body)
 
 
 # --- secrets -------------------------------------------------------------------------------------
@@ -524,8 +532,7 @@ async def test_the_list_of_phone_numbers_is_a_list_that_renders_as_one_table(
     assert isinstance(numbers, list)
     assert numbers == list(numbers)
     table = read(numbers._repr_html_())  # type: ignore[attr-defined]
-    assert table.caption == "3 PhoneNumbers"
-    assert table.header == [f.name for f in attrs.fields(PhoneNumber)]
+    assert_fields_shown_or_named(table, PhoneNumber, "3 PhoneNumbers")
     assert [row[0] for row in table.texts()[1:]] == [f"+4420000000{i}" for i in range(3)]
     assert all(len(row) == len(table.header) for row in table.rows)
 
@@ -536,9 +543,21 @@ async def test_an_empty_list_still_shows_the_models_columns(
     api.get("/v1/phone-numbers").respond(200, json={"phone_numbers": []})
     numbers = await run(client.phone_numbers.list())
     table = read(numbers._repr_html_())  # type: ignore[attr-defined]
-    assert table.caption == "0 PhoneNumbers"
-    assert table.header == [f.name for f in attrs.fields(PhoneNumber)]
+    assert_fields_shown_or_named(table, PhoneNumber, "0 PhoneNumbers")
     assert len(table.rows) == 1
+
+
+def assert_fields_shown_or_named(table: Table, cls: type[Any], caption: str) -> None:
+    """Every field of `cls` is a column, or, past the columns that fit, named in the caption."""
+    names = [f.name for f in attrs.fields(cls)]
+    shown = table.header
+    assert shown == names[: len(shown)]
+    assert shown, "the first field is always shown"
+    rest = names[len(shown) :]
+    if rest:
+        more = f"{len(rest)} more field" + ("s" if len(rest) > 1 else "")
+        caption = f"{caption}; {more}, not shown: {', '.join(rest)}"
+    assert table.caption == caption
 
 
 def test_the_list_survives_copy_and_pickle_with_its_item_type() -> None:
@@ -554,6 +573,70 @@ def test_a_long_list_is_cut_at_max_rows_and_says_so() -> None:
     assert len(table.rows) == 1 + MAX_ROWS + 1
     assert table.rows[-1][0].text == "… 5 more rows not shown"
     assert table.caption == f"{MAX_ROWS + 5} Numbers"
+
+
+# --- a list's table fits a notebook --------------------------------------------------------------
+#
+# A notebook's output is some 1,000 px wide: a list's columns add up to at most MAX_WIDTH
+# characters (each column as wide as its widest text that cannot break, text with spaces as a
+# wrapped column). The screenshots of issue #20 measured these at 1,100 px in JupyterLab's styles.
+
+
+def test_a_list_of_phone_numbers_shows_its_first_fields_and_names_the_rest() -> None:
+    table = read(GUIDE_CLINICS._repr_html_())
+    assert table.header == [
+        "phone_number",
+        "agent_id",
+        "twilio_number_sid",
+        "inbound_enabled",
+        "outbound_enabled",
+        "custom_prompt",
+    ]
+    assert_fields_shown_or_named(table, PhoneNumber, "3 PhoneNumbers")
+    assert "provider, telnyx_number_id," in table.caption
+    # One number's own table still shows every field.
+    one = read(GUIDE_CLINICS[0]._repr_html_())
+    assert [row[0].text for row in one.rows] == [f.name for f in attrs.fields(PhoneNumber)]
+
+
+def test_a_list_of_a_small_model_shows_every_field() -> None:
+    for items, cls in ((GUIDE_NUMBERS, Number), (GUIDE_MESSAGES, Message)):
+        table = read(table_html(items))
+        assert table.header == [f.name for f in attrs.fields(cls)]
+        assert "not shown" not in table.caption
+
+
+def test_long_values_leave_room_for_fewer_columns() -> None:
+    assert len(read(table_html(NUMBERS)).header) == len(attrs.fields(Number))
+    number = attrs.evolve(NUMBERS[0], id="num_" + "f" * 90)
+    table = read(table_html([number, NUMBERS[1]]))
+    assert 1 <= len(table.header) < len(attrs.fields(Number))
+    assert_fields_shown_or_named(table, Number, "2 Numbers")
+    # An id is text too: shortened in a list, whole in its tooltip.
+    assert (table.rows[1][0].text, table.rows[1][0].title) == (number.id[:37] + "…", number.id)
+
+
+def test_a_list_shortens_text_more_than_one_models_table() -> None:
+    table = read(table_html(GUIDE_CLINICS))
+    prompt = table.rows[3][table.header.index("custom_prompt")]
+    assert (prompt.text, prompt.title) == (LONG_PROMPT[: MAX_CELL - 3] + "…", LONG_PROMPT)
+    one = {row[0].text: row[1] for row in read(GUIDE_CLINICS[2]._repr_html_()).rows}
+    assert one["custom_prompt"].text == LONG_PROMPT[: MAX_TEXT - 3] + "…"
+
+
+def test_a_header_may_break_after_its_underscores() -> None:
+    markup = table_html(MESSAGES)
+    assert "<th" + ' style="text-align:left">received_<wbr>at</th>' in markup
+    assert ">from_</th>" in markup  # nothing after the underscore: no break
+    assert read(markup).header[1:5] == ["from_", "to", "body", "received_at"]
+
+
+def test_the_more_rows_row_spans_the_columns_shown() -> None:
+    many = [GUIDE_CLINICS[0]] * (MAX_ROWS + 1)
+    markup = table_html(many)
+    shown = len(read(markup).header)
+    assert shown < len(attrs.fields(PhoneNumber))
+    assert f'<td colspan="{shown}"' in markup
 
 
 def test_a_table_refuses_mixed_or_non_model_items() -> None:
