@@ -81,8 +81,10 @@ class Call(Generic[T]):
         query: query parameters; `None` values are left out.
         body: the JSON body, or `None` for no body.
         secrets: values sent in this call that must never appear in an error (a Twilio token).
-        gone_means_done: for a delete: a 404 after an attempt that may have landed means that
-            attempt did the work and only its answer was lost, so the call succeeded.
+        gone: for a delete: the error codes (lower case) of a 404 that says the thing is gone.
+            After an attempt that may have landed, such a 404 means that attempt did the work
+            and only its answer was lost, so the call succeeded; any other 404 (another code,
+            none) is an error.
     """
 
     method: str
@@ -91,7 +93,7 @@ class Call(Generic[T]):
     query: Query = attrs.field(factory=dict)
     body: Mapping[str, object] | None = attrs.field(default=None, repr=False)
     secrets: tuple[str, ...] = attrs.field(default=(), repr=False)
-    gone_means_done: bool = False
+    gone: tuple[str, ...] = ()
 
     def __attrs_post_init__(self) -> None:
         # Here, when the call is described, so a bulk call refuses a bad item before it sends
@@ -395,10 +397,16 @@ def finish(
         raise too_large_error(outcome, secrets.reveal()) from None
     if isinstance(outcome, Exception):
         raise connection_error(outcome, request, secrets.reveal()) from outcome
-    if outcome.status_code == 404 and call.gone_means_done and landed_before:
-        logger.debug("%s %s: 404 on a retry; an earlier attempt did it", call.method, call.path)
-    elif not outcome.is_success:
-        raise status_error(outcome, secrets.reveal())
+    if not outcome.is_success:
+        error = status_error(outcome, secrets.reveal())
+        if not (landed_before and error.status_code == 404 and _gone(call, error)):
+            raise error
+        logger.debug(
+            "%s %s: 404 %s on a retry; an earlier attempt did it",
+            call.method,
+            call.path,
+            error.code,
+        )
     try:
         return call.parse(outcome)
     except APIResponseValidationError as error:
@@ -407,6 +415,10 @@ def finish(
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         # Built in a helper: this frame, which error trackers record, keeps no unmasked text.
         raise shape_error(outcome, exc, secrets.reveal()) from None
+
+
+def _gone(call: Call[Any], error: APIStatusError) -> bool:
+    return error.code is not None and error.code.lower() in call.gone
 
 
 def too_large_error(too_large: TooLarge, secrets: Iterable[str]) -> APIResponseValidationError:

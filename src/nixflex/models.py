@@ -238,8 +238,9 @@ class CallerContext(_Model):
     location: str | None = None
     reference_id: str | None = None
     preference: str | None = None
-    last_call: Any = None
-    open_item: Any = None
+    # Left out of the hash: the engine may write a JSON object, which has none.
+    last_call: Any = attrs.field(default=None, hash=False)
+    open_item: Any = attrs.field(default=None, hash=False)
 
 
 @attrs.frozen(kw_only=True)

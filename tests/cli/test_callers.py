@@ -46,7 +46,10 @@ def test_set_refuses_an_engine_field_or_nothing_to_change_with_exit_2(cli: Cli) 
     nothing = cli.run("callers", "set", PHONE_NUMBER, CALLER)
 
     assert engine.exit_code == 2
-    assert "unknown field 'last_call'; the fields are email, location, name" in engine.stderr
+    assert "--set: last_call is written by Nixflex's engine only" in engine.stderr
+    unknown = cli.run("callers", "set", PHONE_NUMBER, CALLER, "--clear", "nickname")
+    assert unknown.exit_code == 2
+    assert "unknown field 'nickname'; the fields are email, location, name" in unknown.stderr
     assert nothing.exit_code == 2
     assert cli.fake.requests == []
 
@@ -124,4 +127,18 @@ def test_import_dry_run_checks_the_columns_and_sends_nothing(cli: Cli, tmp_path:
     assert checked.stdout.endswith("1 rows checked; nothing was sent.\n")
     assert refused.exit_code == 2
     assert "unknown columns ['last_call']" in refused.stderr
+    assert cli.fake.requests == []
+
+
+def test_import_refuses_a_row_without_a_caller_number_naming_its_line(
+    cli: Cli, tmp_path: Path
+) -> None:
+    rows = [{"caller_number": CALLER, "name": "Ada"}, {"caller_number": " ", "name": "Nobody"}]
+    source = write_csv(tmp_path / "callers.csv", rows, ["caller_number", "name"])
+
+    for extra in ([], ["--dry-run"]):
+        result = cli.run("callers", "import", PHONE_NUMBER, "--csv", str(source), *extra)
+
+        assert result.exit_code == 2
+        assert f"{source}: line 3 has no caller_number" in result.stderr
     assert cli.fake.requests == []

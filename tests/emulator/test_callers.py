@@ -216,6 +216,22 @@ def test_set_caller_refuses_what_the_api_would_not_keep(world: World) -> None:
         world.fake.set_caller(UK_NUMBER, "07700", name="Ada")
     with pytest.raises(ValueError, match="no imported number"):
         world.fake.set_caller(UK_NUMBER_2, CALLER, name="Ada")
+    with pytest.raises(TypeError, match="name must be a str or None, got int"):
+        world.fake.set_caller(UK_NUMBER, CALLER, name=5)
+    with pytest.raises(TypeError, match="last_call must be a JSON value"):
+        world.fake.set_caller(UK_NUMBER, CALLER, last_call=object())
+    assert world.fake.callers(UK_NUMBER) == []
+
+
+def test_a_record_in_a_tests_hands_never_changes_what_the_api_answers(world: World) -> None:
+    note = {"summary": "Booked"}
+    record = world.fake.set_caller(UK_NUMBER, CALLER, last_call=note)
+
+    note["summary"] = "changed after"
+    with pytest.raises(TypeError):
+        record.context["name"] = "Eve"  # type: ignore[index]
+
+    assert world.http.get(ONE).json()["caller"]["context"] == {"last_call": {"summary": "Booked"}}
 
 
 # --- through the SDK, over loopback HTTP, on every client kind -------------------------------

@@ -81,6 +81,30 @@ async def test_get_reads_each_shape_the_api_may_answer_in(
     assert caller.context == CallerContext(name="Ada")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"phone_number": NUMBER},
+        {"caller": None},
+        {},
+        {"caller": {"name": "Ada"}},  # fields not under `context`
+        {"caller": {"caller_number": CALLER}},
+        [],
+    ],
+    ids=["number-only", "null-caller", "empty", "flat-fields", "no-context", "list"],
+)
+async def test_an_answer_that_is_not_a_caller_is_a_validation_error_not_an_empty_context(
+    client: AnyClient, api: respx.MockRouter, body: Any
+) -> None:
+    api.get(ONE_PATH).respond(200, json=body)
+    api.put(ONE_PATH).respond(200, json=body)
+
+    with pytest.raises(nixflex.APIResponseValidationError, match="caller: expected an object"):
+        await run(client.callers.get(NUMBER, CALLER))
+    with pytest.raises(nixflex.APIResponseValidationError):
+        await run(client.callers.set(NUMBER, CALLER, name="Ada"))
+
+
 @pytest.mark.parametrize("context", [None, {}], ids=["null", "empty"])
 async def test_a_caller_with_nothing_kept_has_an_empty_context(
     client: AnyClient, api: respx.MockRouter, context: dict[str, Any] | None
@@ -195,6 +219,19 @@ async def test_blank_or_dot_numbers_are_refused_before_sending(
         lambda: client.callers.delete(phone_number, caller_number),
     ):
         with pytest.raises(ValueError, match=r"phone_number|caller_number"):
+            await run(call())
+    assert api.calls.call_count == 0
+
+
+async def test_a_caller_number_of_none_is_refused_not_sent_to_the_import_route(
+    client: AnyClient, api: respx.MockRouter
+) -> None:
+    for call in (
+        lambda: client.callers.get(NUMBER, None),  # type: ignore[arg-type]
+        lambda: client.callers.set(NUMBER, None, name="Ada"),  # type: ignore[arg-type]
+        lambda: client.callers.delete(NUMBER, None),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(TypeError, match="caller_number must be a str, got NoneType"):
             await run(call())
     assert api.calls.call_count == 0
 
@@ -335,22 +372,34 @@ async def test_import_many_refuses_1001_rows_before_sending_or_reading_them_all(
 @pytest.mark.parametrize(
     ("rows", "error", "match"),
     [
-        ([{"caller_number": CALLER}, "not a dict"], TypeError, "row 1: expected a dict"),
-        ([{"name": "Ada"}], TypeError, "row 0: missing key 'caller_number'"),
-        ([{"caller_number": " "}], ValueError, "row 0: caller_number must not be empty"),
-        ([{"caller_number": 447700900123}], TypeError, "row 0: caller_number must be a str"),
+        ([{"caller_number": CALLER}, "not a dict"], TypeError, r"callers\[1\]: expected a dict"),
+        ([{"name": "Ada"}], TypeError, r"callers\[0\]: missing key 'caller_number'"),
+        ([{"caller_number": " "}], ValueError, r"callers\[0\]\.caller_number must not be empty"),
+        (
+            [{"caller_number": 447700900123}],
+            TypeError,
+            r"callers\[0\]\.caller_number must be a str",
+        ),
         (
             [{"caller_number": CALLER, "nmae": "Ada"}],
             TypeError,
-            r"row 0: unknown fields \['nmae'\]",
+            r"callers\[0\]: unknown fields \['nmae'\]",
         ),
-        ([{"caller_number": CALLER, "last_call": "x"}], TypeError, "row 0: last_call: written by"),
+        (
+            [{"caller_number": CALLER, "last_call": "x"}],
+            TypeError,
+            r"callers\[0\]\.last_call: written by",
+        ),
         (
             [{"caller_number": CALLER}, {"caller_number": CALLER, "open_item": 1}],
             TypeError,
-            "row 1: open_item",
+            r"callers\[1\]\.open_item",
         ),
-        ([{"caller_number": CALLER, "name": 7}], TypeError, "row 0: name must be a str or None"),
+        (
+            [{"caller_number": CALLER, "name": 7}],
+            TypeError,
+            r"callers\[0\]\.name must be a str or None",
+        ),
         ([{"caller_number": CALLER, "name": "\ud83e"}], ValueError, r"callers\[0\]\.name"),
         ({"caller_number": CALLER}, TypeError, "rows must be a list of dicts"),
         ("+447700900123", TypeError, "rows must be a list of dicts"),
@@ -383,7 +432,9 @@ async def test_import_many_is_not_sent_again_once_it_may_have_landed(
     assert route.call_count == 1
 
 
-@pytest.mark.parametrize("body", [{}, {"imported": "2"}, {"imported": True}, []])
+@pytest.mark.parametrize(
+    "body", [{}, {"imported": "2"}, {"imported": True}, {"imported": -1}, {"imported": 2.0}, []]
+)
 async def test_an_import_answer_without_a_count_is_a_validation_error(
     client: AnyClient, api: respx.MockRouter, body: Any
 ) -> None:

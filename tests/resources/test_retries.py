@@ -7,6 +7,8 @@ What is retried, how often and after how long is tested over real sockets in
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 import respx
@@ -91,6 +93,50 @@ async def test_a_delete_whose_answer_was_lost_and_then_finds_nothing_succeeded(
             with pytest.raises(nixflex.NumberNotFoundError):
                 await deleting()
     assert (delete.call_count, release.call_count) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("path", "call", "not_gone"),
+    [
+        (
+            "/v1/phone-numbers/%2B15550001111",
+            lambda client: client.phone_numbers.delete("+15550001111"),
+            {"error": {"code": "agent_not_found", "message": "No such agent."}},
+        ),
+        (
+            "/v1/phone-numbers/%2B15550001111/callers/%2B15550002222",
+            lambda client: client.callers.delete("+15550001111", "+15550002222"),
+            {"error": {"code": "number_not_found", "message": "No such number."}},
+        ),
+        ("/v1/numbers/num_1", lambda client: client.numbers.release("num_1"), None),
+    ],
+    ids=["phone-number-other-code", "caller-whose-number-is-gone", "release-no-body"],
+)
+async def test_a_404_on_a_retried_delete_counts_as_done_only_if_it_says_the_thing_is_gone(
+    client: AnyClient, api: respx.MockRouter, path: str, call: Any, not_gone: Any
+) -> None:
+    # A 404 from a proxy (no body) or about something else (the caller's number is gone, not
+    # the caller) is not the delete's own work.
+    answer = httpx.Response(404, json=not_gone) if not_gone else httpx.Response(404)
+    route = api.delete(path).mock(side_effect=[httpx.ReadTimeout("answer lost"), answer])
+
+    with pytest.raises(nixflex.NotFoundError) as caught:
+        await run(call(client))
+
+    assert caught.value.code == (not_gone["error"]["code"] if not_gone else None)
+    assert route.call_count == 2
+
+
+@pytest.mark.parametrize("code", ["PHONE_NUMBER_NOT_FOUND", "number_not_found"])
+async def test_a_release_whose_retry_finds_the_number_gone_in_either_casing_is_done(
+    client: AnyClient, api: respx.MockRouter, code: str
+) -> None:
+    gone = httpx.Response(404, json={"error": {"code": code, "message": "Not found"}})
+    route = api.delete("/v1/numbers/num_1").mock(side_effect=[httpx.ReadTimeout("lost"), gone])
+
+    await run(client.numbers.release("num_1"))
+
+    assert route.call_count == 2
 
 
 async def test_a_delete_of_a_missing_number_fails_when_nothing_was_retried(

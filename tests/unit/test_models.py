@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import attrs
 import pytest
 
-from nixflex import Message, Number, PhoneNumber
+from nixflex import Caller, CallerContext, Message, Number, PhoneNumber
 from nixflex._convert import structure
 
 UTC = timezone.utc
@@ -201,3 +201,16 @@ def test_a_traceback_through_a_generated_decoder_shows_the_generated_line() -> N
         assert "Message" in generated[-1].filename
     hook = converter().get_structure_hook(Message)
     assert inspect.getsource(hook).startswith("def structure(o, _):")
+
+
+def test_a_caller_is_hashable_whatever_the_engine_wrote() -> None:
+    note = {"summary": "Booked", "at": "2026-11-28T10:00:00Z"}
+    first = Caller(
+        phone_number="+447446466847",
+        caller_number="+447700900123",
+        context=CallerContext(name="Ada", last_call=note, open_item=["call back"]),
+    )
+    same = attrs.evolve(first, context=attrs.evolve(first.context, last_call=dict(note)))
+
+    assert {first, same} == {first}
+    assert first != attrs.evolve(first, context=CallerContext(name="Ada"))

@@ -19,6 +19,7 @@ __all__ = ["callers"]
 # The columns of an import file: the caller's number and the fields `callers.set` takes.
 FIELDS = ("name", "email", "phone", "location", "reference_id", "preference")
 IMPORT_COLUMNS = ("caller_number", *FIELDS)
+ENGINE_FIELDS = ("last_call", "open_item")
 BATCH = 1_000  # the most rows one import request may carry
 
 _CSV_IN = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -64,6 +65,12 @@ def set_(
     removes one. KEY is name, email, phone, location, reference_id or preference (last_call
     and open_item are the engine's).
     """
+    for key in (*(pair.partition("=")[0] for pair in pairs), *clear):
+        if key.strip() in ENGINE_FIELDS:
+            raise click.BadParameter(
+                f"{key.strip()} is written by Nixflex's engine only, never by a request",
+                param_hint="--clear" if key in clear else "--set",
+            )
     fields = keyword_arguments(nixflex.Callers.set, pairs, clear, noun="field")
     _print_caller(state.client().callers.set(number, caller, **fields), output)
 
@@ -98,6 +105,12 @@ def import_(
     again. Exits 1 if any batch failed.
     """
     rows = read_rows(csv_path, columns=IMPORT_COLUMNS, required=("caller_number",))
+    for index, row in enumerate(rows.rows):
+        if not row["caller_number"].strip():
+            raise click.BadParameter(
+                f"{csv_path}: line {rows.lines[index]} has no caller_number", param_hint="--csv"
+            )
+    # An empty cell leaves its field as it is: it is not sent.
     items = [{name: value for name, value in row.items() if value} for row in rows.rows]
     if dry_run:
         print_table(rows.header, [[row[name] for name in rows.header] for row in rows.rows])

@@ -5,8 +5,8 @@
 any is written).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: `CallerRow`'s `Required[...]` must be evaluated for
+# `CallerRow.__required_keys__` to name `caller_number` at run time.
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
@@ -46,24 +46,31 @@ class CallerRow(TypedDict, total=False):
     preference: str | None
 
 
-def _path(phone_number: str, caller_number: str | None = None) -> str:
-    path = f"/v1/phone-numbers/{segment(phone_number, 'phone_number')}/callers"
-    if caller_number is None:
-        return f"{path}/import"
-    return f"{path}/{segment(caller_number, 'caller_number')}"
+def _caller_path(phone_number: str, caller_number: str) -> str:
+    number = segment(phone_number, "phone_number")
+    return f"/v1/phone-numbers/{number}/callers/{segment(caller_number, 'caller_number')}"
+
+
+def _import_path(phone_number: str) -> str:
+    return f"/v1/phone-numbers/{segment(phone_number, 'phone_number')}/callers/import"
 
 
 def _context(fields: Mapping[str, object], where: str) -> dict[str, object]:
-    """`fields` if each is a context field with text or `None`; else `TypeError`."""
-    engine = [name for name in ENGINE_FIELDS if name in fields]
+    """`fields` if each is a context field with text or `None`; else `TypeError`.
+
+    `where` prefixes a field's name in a message: `""` for `set`'s arguments, `"callers[3]."`
+    for a row of an import.
+    """
+    engine = [f"{where}{name}" for name in ENGINE_FIELDS if name in fields]
     if engine:
         raise TypeError(
-            f"{where}{', '.join(engine)}: written by Nixflex's engine only, never by a request "
+            f"{', '.join(engine)}: written by Nixflex's engine only, never by a request "
             "(the API would answer engine_only_field)"
         )
     unknown = sorted(str(name) for name in fields if name not in CONTEXT_FIELDS)
     if unknown:
-        raise TypeError(f"{where}unknown fields {unknown}; known: {list(CONTEXT_FIELDS)}")
+        place = f"{where.rstrip('.')}: " if where else ""
+        raise TypeError(f"{place}unknown fields {unknown}; known: {list(CONTEXT_FIELDS)}")
     for name, value in fields.items():
         if value is not None and not isinstance(value, str):
             raise TypeError(f"{where}{name} must be a str or None, got {type(value).__name__}")
@@ -73,23 +80,26 @@ def _context(fields: Mapping[str, object], where: str) -> dict[str, object]:
 def _parse_caller(phone_number: str, caller_number: str) -> Callable[[httpx.Response], Caller]:
     def parse(response: httpx.Response) -> Caller:
         data: Any = unwrap(decode_json(response), ("caller", "data"))
-        if isinstance(data, dict):
-            # The numbers are in the path: an answer that leaves them out still names them.
-            data = {"phone_number": phone_number, "caller_number": caller_number, **data}
-            if data.get("context") is None:
-                data["context"] = {}
+        # Without its `context` an answer is not a caller: reading it as one with nothing kept
+        # would tell the user something the API did not say.
+        if not isinstance(data, dict) or "context" not in data:
+            raise TypeError("caller: expected an object with its context")
+        # The numbers are in the path: an answer that leaves them out still names them.
+        data = {"phone_number": phone_number, "caller_number": caller_number, **data}
+        if data["context"] is None:
+            data["context"] = {}
         return structure(data, Caller)
 
     return parse
 
 
 def get_call(phone_number: str, caller_number: str) -> Call[Caller]:
-    path = _path(phone_number, caller_number)
+    path = _caller_path(phone_number, caller_number)
     return Call("GET", path, _parse_caller(phone_number, caller_number))
 
 
 def set_call(phone_number: str, caller_number: str, fields: Mapping[str, object]) -> Call[Caller]:
-    path = _path(phone_number, caller_number)
+    path = _caller_path(phone_number, caller_number)
     body = _context(fields, "")
     if not body:
         raise ValueError(
@@ -100,8 +110,8 @@ def set_call(phone_number: str, caller_number: str, fields: Mapping[str, object]
 
 
 def delete_call(phone_number: str, caller_number: str) -> Call[None]:
-    path = _path(phone_number, caller_number)
-    return Call("DELETE", path, parse_nothing, gone_means_done=True)
+    path = _caller_path(phone_number, caller_number)
+    return Call("DELETE", path, parse_nothing, gone=("caller_not_found",))
 
 
 def import_call(
@@ -109,7 +119,7 @@ def import_call(
 ) -> Call[int] | None:
     """The import of `rows`, each checked (and the count) before anything is sent; `None` for
     no rows, which need no request."""
-    path = _path(phone_number)
+    path = _import_path(phone_number)
     if isinstance(rows, (str, bytes, Mapping)):
         raise TypeError("rows must be a list of dicts, one per caller")
     callers: list[dict[str, object]] = []
@@ -120,13 +130,15 @@ def import_call(
                 f"rows holds more than {MAX_IMPORT_ROWS:,} callers, the most one import may "
                 f"carry; send them in batches of {MAX_IMPORT_ROWS:,}"
             )
+        # Named as in the body (`callers[3].name`), as the API names a row in its errors.
+        where = f"callers[{index}]"
         if not isinstance(row, Mapping):
-            raise TypeError(f"row {index}: expected a dict, got {type(row).__name__}")
+            raise TypeError(f"{where}: expected a dict, got {type(row).__name__}")
         if "caller_number" not in row:
-            raise TypeError(f"row {index}: missing key 'caller_number'")
+            raise TypeError(f"{where}: missing key 'caller_number'")
         fields = {key: value for key, value in row.items() if key != "caller_number"}
-        caller_number = not_blank(row["caller_number"], f"row {index}: caller_number")
-        callers.append({"caller_number": caller_number, **_context(fields, f"row {index}: ")})
+        caller_number = not_blank(row["caller_number"], f"{where}.caller_number")
+        callers.append({"caller_number": caller_number, **_context(fields, f"{where}.")})
     if not callers:
         return None
 
@@ -135,6 +147,8 @@ def import_call(
         imported = data.get("imported") if isinstance(data, dict) else None
         if isinstance(imported, bool) or not isinstance(imported, int):
             raise TypeError(f"imported: expected an integer, got {type(imported).__name__}")
+        if imported < 0:
+            raise ValueError(f"imported: expected a count, got {imported}")
         return imported
 
     return Call("POST", path, parse, body={"callers": callers})
@@ -253,7 +267,8 @@ class Callers(SyncResource):
             ValueError: more than 1,000 rows, or a blank number (before anything is sent).
             TypeError: a row is not a dict, lacks `caller_number`, has a key that is not a
                 context field (`last_call` and `open_item` included), or a value that is not
-                a `str` or `None` (before anything is sent); the message names the row.
+                a `str` or `None` (before anything is sent); the message names the row as
+                the body does, `callers[3]`, counting from 0.
             NumberNotFoundError: no number of yours is `phone_number`.
             InvalidPhoneFormatError: a `caller_number` is not in E.164 form.
 

@@ -35,7 +35,7 @@ def list_call(*, limit: int = 20, offset: int = 0) -> Call[Batch[Number]]:
 
 def release_call(number_id: str) -> Call[None]:
     path = f"{_PATH}/{segment(number_id, 'number_id')}"
-    return Call("DELETE", path, parse_nothing, gone_means_done=True)
+    return Call("DELETE", path, parse_nothing, gone=("number_not_found", "phone_number_not_found"))
 
 
 def messages_call(

@@ -185,7 +185,7 @@ def switch_call(switch: str, phone_number: str, enabled: bool | None = None) -> 
 
 def delete_call(phone_number: str) -> Call[None]:
     path = f"{_PATH}/{segment(phone_number, 'phone_number')}"
-    return Call("DELETE", path, parse_nothing, gone_means_done=True)
+    return Call("DELETE", path, parse_nothing, gone=("number_not_found",))
 
 
 def import_work(

@@ -209,7 +209,12 @@ Choices where the docs are silent:
   null, `missing_field` for none) → the caller's number (`invalid_phone_format`) →
   `number_not_found`. `GET`/`DELETE` answer `caller_not_found` for an unknown caller; `DELETE`
   answers 204. The import (`{"callers": [...]}`, at most 1,000 rows, else `invalid_field`)
-  checks every row before it writes any and answers 200 `{"phone_number", "imported"}`.
+  checks every row before it writes any and answers 200 `{"phone_number", "imported"}`:
+  every row counts, one with only `caller_number` too (it creates an empty context), and a
+  caller listed twice counts twice (the later row wins). A `PUT` of nulls alone creates an
+  empty context, so a later `GET` answers 200. `GET`/`DELETE` of a caller number not in E.164
+  form answer `caller_not_found` (there is nothing to check the format for). More than 1,000
+  rows is `invalid_field` with `details.max_length` (no code of its own is documented).
   `set_caller()` seeds a context, the engine's `last_call` and `open_item` included.
 - Webhook URLs (`/v1/integrations/webhook/number/{n}` and `.../webhook2/...`) are kept per
   imported number and slot. Another account's number answers 404 `number_not_found`, like a

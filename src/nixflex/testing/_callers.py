@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from ._records import CallerRecord
@@ -102,7 +103,8 @@ def write(
             context.pop(name, None)
         else:
             context[name] = value
-    record = CallerRecord(phone_number, caller_number, context)
+    # Read-only: a record handed to a test must not change what the API answers.
+    record = CallerRecord(phone_number, caller_number, MappingProxyType(context))
     state.callers[(phone_number, caller_number)] = record
     return record
 

@@ -7,6 +7,7 @@ are built from.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -359,7 +360,10 @@ class FakeNixflex:
             phone_number: An imported number.
             caller_number: The caller, in E.164 form.
             context: `name`, `email`, `phone`, `location`, `reference_id`, `preference` (text),
-                `last_call`, `open_item` (any JSON value).
+                `last_call`, `open_item` (any JSON value); kept as a copy.
+
+        Returns:
+            The caller's record as it now is (its `context` is read-only).
 
         Example:
             ```python
@@ -371,6 +375,14 @@ class FakeNixflex:
             raise TypeError(f"unknown caller context fields {unknown}")
         if not E164.fullmatch(caller_number):
             raise ValueError("caller_number must be in E.164 form")
+        for name, value in context.items():
+            if name in CONTEXT_FIELDS and value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be a str or None, got {type(value).__name__}")
+            try:
+                # A copy, as the API would keep it: later changes to `value` change nothing.
+                context[name] = json.loads(json.dumps(value))
+            except (TypeError, ValueError):
+                raise TypeError(f"{name} must be a JSON value") from None
         with self._lock:
             if phone_number not in self._state.imported:
                 raise ValueError(f"no imported number {phone_number!r}")

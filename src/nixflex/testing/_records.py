@@ -182,7 +182,7 @@ class CallerRecord:
 
     `context` holds only the fields that are set: the six a request may write (`name`, `email`,
     `phone`, `location`, `reference_id`, `preference`) and the two the engine writes
-    (`last_call`, `open_item`; seed them with `FakeNixflex.set_caller`).
+    (`last_call`, `open_item`; seed them with `FakeNixflex.set_caller`). It is read-only.
     """
 
     phone_number: str
