@@ -223,12 +223,15 @@ def table_html(
     )
 
 
-def page_html(items: Sequence[Any], *, more: bool) -> str:
-    """A page of a list as one table; its caption says whether more pages follow."""
+def page_html(items: Sequence[Any], *, more: bool, total: int | None = None) -> str:
+    """A page of a list as one table; its caption says whether more pages follow, and the
+    list's total where the API sent one."""
     cls = _item_type(items, None)
     name = cls.__name__ if cls is not None else "item"
+    of_total = "" if total is None else f" ({total} in all)"
     follows = "more pages follow: next_page()" if more else "the last page"
-    return table_html(items, cls, caption=f"a page of {_count(len(items), name)}; {follows}")
+    caption = f"a page of {_count(len(items), name)}{of_total}; {follows}"
+    return table_html(items, cls, caption=caption)
 
 
 def bulk_html(result: BulkResult[Any, Any]) -> str:

@@ -7,7 +7,8 @@ differ only in the two `*_call` functions below, and the runners, `Paginator` an
 
 Paging stops when the API says `hasMore: false`, on an empty page, or, when `hasMore` is absent,
 on a page shorter than `limit`. A page that brings nothing new (a cursor that does not move, an
-`offset` the server ignores) raises `NixflexError` instead of looping.
+`offset` the server ignores) raises `NixflexError` instead of looping. A page's `total` is the
+API's `total` as sent (`None` without one); it never decides when paging stops.
 
 In a notebook a page shows as one HTML table, and a paginator's `to_pandas()` collects every
 page into a DataFrame; both are drawn in `_display`, imported only then.
@@ -41,17 +42,23 @@ class Batch(Generic[T]):
 
     items: list[T]
     next: Call[Batch[T]] | None
+    total: int | None = None
 
 
-def _read_page(response: httpx.Response, cls: type[T], limit: int) -> tuple[list[T], bool]:
-    """The page's items, and whether another page may follow."""
+def _read_page(
+    response: httpx.Response, cls: type[T], limit: int
+) -> tuple[list[T], bool, int | None]:
+    """The page's items, whether another page may follow, and the API's `total` (if sent)."""
     data = decode_json(response)
     items = structure_list(unwrap(data, ("data",)), cls)
     has_more = data.get("hasMore", data.get("has_more")) if isinstance(data, dict) else None
     if has_more is not None and not isinstance(has_more, bool):
         raise TypeError(f"hasMore: expected a boolean, got {type(has_more).__name__}")
     more = bool(items) and (has_more if has_more is not None else len(items) >= limit)
-    return items, more
+    total = data.get("total") if isinstance(data, dict) else None
+    if total is not None and (isinstance(total, bool) or not isinstance(total, int)):
+        raise TypeError(f"total: expected an integer, got {type(total).__name__}")
+    return items, more, total
 
 
 def offset_call(
@@ -64,7 +71,7 @@ def offset_call(
     """
 
     def parse(response: httpx.Response) -> Batch[T]:
-        items, more = _read_page(response, cls, limit)
+        items, more, total = _read_page(response, cls, limit)
         if items and items == list(previous):
             raise NixflexError(
                 f"paging {path} stopped moving: the API answered offset={offset} with the same "
@@ -72,7 +79,7 @@ def offset_call(
                 "looping"
             )
         following = offset_call(path, cls, limit=limit, offset=offset + len(items), previous=items)
-        return Batch(items, following if more else None)
+        return Batch(items, following if more else None, total)
 
     return Call("GET", path, parse, query={"limit": limit, "offset": offset})
 
@@ -96,7 +103,7 @@ def cursor_call(
     """
 
     def parse(response: httpx.Response) -> Batch[Message]:
-        received, more = _read_page(response, Message, limit)
+        received, more, total = _read_page(response, Message, limit)
         fresh: list[Message] = ModelList((), Message)
         ids = set(seen_at_cursor)
         for message in received:
@@ -105,7 +112,7 @@ def cursor_call(
             ids.add(message.id)
             fresh.append(message)
         if not more:
-            return Batch(fresh, None)
+            return Batch(fresh, None, total)
         if not fresh:
             raise NixflexError(
                 f"paging {path} stopped moving: the API answered before={before} with messages "
@@ -121,7 +128,7 @@ def cursor_call(
             cursor=oldest,
             seen_at_cursor=at_oldest | seen_at_cursor if oldest == cursor else at_oldest,
         )
-        return Batch(fresh, following)
+        return Batch(fresh, following, total)
 
     return Call("GET", path, parse, query={"limit": limit, "before": before, "after": after})
 
@@ -142,11 +149,16 @@ def _require_pandas() -> None:
 
 
 class Page(Generic[T]):
-    """One page of a list: its `items`, and the way to the next page."""
+    """One page of a list: its `items`, the API's `total` if it sent one, and the way to the
+    next page."""
 
     def __init__(self, batch: Batch[T], fetch: Callable[[Call[Batch[T]]], Page[T]]) -> None:
         self.items: list[T] = batch.items
         """The page's items, in the API's order."""
+        self.total: int | None = batch.total
+        """How many items the whole list holds, as the API counts them (its `total`, kept as
+        sent), or `None` when the answer has none. `numbers.list` pages carry it where the API
+        sends it; the messages endpoint sends none. It never decides when paging stops."""
         self._next = batch.next
         self._fetch = fetch
 
@@ -165,19 +177,22 @@ class Page(Generic[T]):
         return self._fetch(self._next)
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} items={len(self.items)} more={self.has_next_page()}>"
+        total = "" if self.total is None else f" total={self.total}"
+        return f"<{type(self).__name__} items={len(self.items)} more={self.has_next_page()}{total}>"
 
     def _repr_html_(self) -> str:
         from ._display import page_html
 
-        return page_html(self.items, more=self.has_next_page())
+        return page_html(self.items, more=self.has_next_page(), total=self.total)
 
 
 class Paginator(Generic[T]):
     """Every item of a paged list, fetched a page at a time, as you iterate.
 
     Nothing is fetched until you iterate; then one page is held at a time, so iterating
-    100,000 numbers uses the memory of one page.
+    100,000 numbers uses the memory of one page. The API's count of the whole list, where it
+    sends one, is on each page (`Page.total`), not on the paginator, which holds no page of its
+    own: each iteration starts again from the first page.
 
     Example:
         ```python
@@ -185,6 +200,7 @@ class Paginator(Generic[T]):
             print(number.phone_number)
 
         numbers = client.numbers.list(limit=100).to_list()
+        print(client.numbers.list().first_page().total, "numbers in all")
         ```
     """
 
@@ -243,13 +259,18 @@ class Paginator(Generic[T]):
 
 
 class AsyncPage(Generic[T]):
-    """One page of a list: its `items`, and the way to the next page (awaited)."""
+    """One page of a list: its `items`, the API's `total` if it sent one, and the way to the
+    next page (awaited)."""
 
     def __init__(
         self, batch: Batch[T], fetch: Callable[[Call[Batch[T]]], Awaitable[AsyncPage[T]]]
     ) -> None:
         self.items: list[T] = batch.items
         """The page's items, in the API's order."""
+        self.total: int | None = batch.total
+        """How many items the whole list holds, as the API counts them (its `total`, kept as
+        sent), or `None` when the answer has none. `numbers.list` pages carry it where the API
+        sends it; the messages endpoint sends none. It never decides when paging stops."""
         self._next = batch.next
         self._fetch = fetch
 
@@ -268,18 +289,20 @@ class AsyncPage(Generic[T]):
         return await self._fetch(self._next)
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} items={len(self.items)} more={self.has_next_page()}>"
+        total = "" if self.total is None else f" total={self.total}"
+        return f"<{type(self).__name__} items={len(self.items)} more={self.has_next_page()}{total}>"
 
     def _repr_html_(self) -> str:
         from ._display import page_html
 
-        return page_html(self.items, more=self.has_next_page())
+        return page_html(self.items, more=self.has_next_page(), total=self.total)
 
 
 class AsyncPaginator(Generic[T]):
     """Every item of a paged list, for `async for`; `await` it for the first page.
 
-    Nothing is fetched until you iterate or await; then one page is held at a time.
+    Nothing is fetched until you iterate or await; then one page is held at a time. The API's
+    count of the whole list, where it sends one, is on each page (`AsyncPage.total`).
 
     Example:
         ```python
@@ -287,6 +310,7 @@ class AsyncPaginator(Generic[T]):
             print(number.phone_number)
 
         page = await client.numbers.list()
+        print(page.total, "numbers in all")
         everything = await client.numbers.list().to_list()
         ```
     """

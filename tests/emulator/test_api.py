@@ -506,6 +506,79 @@ def test_created_numbers_are_distinct(world: World) -> None:
     assert len(numbers) == 30
 
 
+@pytest.mark.parametrize(
+    ("body", "prefix"),
+    [
+        ({"areaCode": "415"}, "+1415"),
+        ({"country": "US", "areaCode": "212", "agentId": None}, "+1212"),
+        ({"country": "ca", "areaCode": "604"}, "+1604"),
+        ({"area_code": "907"}, "+1907"),  # not one the emulator picks by itself
+        ({"areaCode": None}, "+1"),
+    ],
+)
+def test_create_number_in_an_area_code(world: World, body: dict[str, Any], prefix: str) -> None:
+    response = world.http.post("/v1/numbers", json=body)
+    assert response.status_code == 201, response.text
+    number = response.json()
+    assert set(number) == {"id", "phoneNumber", "country", "status", "agentId", "createdAt"}
+    assert number["phoneNumber"].startswith(prefix)
+    assert re.fullmatch(r"\+1[2-9][0-9]{2}[2-9][0-9]{6}", number["phoneNumber"])
+    assert world.fake.numbers()[0].phone_number == number["phoneNumber"]
+
+
+def test_numbers_in_one_area_code_stay_distinct_past_its_fictional_range(world: World) -> None:
+    # 555-01xx holds 100 numbers an area code; the 101st and later are still in it, and new.
+    phones = [
+        world.fake.provision_number(world.account, area_code="415").phone_number for _ in range(130)
+    ]
+    phones.append(world.http.post("/v1/numbers", json={"areaCode": "415"}).json()["phoneNumber"])
+    assert len(set(phones)) == 131
+    assert all(re.fullmatch(r"\+1415[2-9][0-9]{6}", phone) for phone in phones)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"areaCode": "41"},
+        {"areaCode": "4155"},
+        {"areaCode": "015"},
+        {"areaCode": "115"},
+        {"areaCode": "41a"},
+        {"areaCode": " 415"},
+        {"areaCode": "\uff14\uff11\uff15"},  # full-width digits are not ASCII digits
+        {"areaCode": ""},
+        {"country": "GB", "areaCode": "207"},  # only US and CA numbers have area codes
+    ],
+)
+def test_create_number_refuses_a_malformed_area_code(world: World, body: dict[str, Any]) -> None:
+    response = world.http.post("/v1/numbers", json={**body, "agentId": "agent_nope"})
+    # Checked before the agent is looked up, as every field's form is.
+    assert (response.status_code, error_code(response)) == (400, "invalid_area_code")
+    assert details(response) == {
+        "field": "areaCode",
+        "expected": "three digits, for a US or CA number",
+    }
+    assert world.fake.numbers() == []
+
+
+@pytest.mark.parametrize("value", [415, ["415"], True])
+def test_create_number_refuses_an_area_code_that_is_not_a_string(
+    world: World, value: object
+) -> None:
+    response = world.http.post("/v1/numbers", json={"areaCode": value})
+    assert (response.status_code, error_code(response)) == (400, "invalid_field")
+    assert details(response) == {"field": "areaCode", "expected": "string or null"}
+    assert world.fake.numbers() == []
+
+
+def test_provision_number_checks_the_area_code_as_the_api_does(world: World) -> None:
+    with pytest.raises(ValueError, match="invalid_area_code"):
+        world.fake.provision_number(world.account, area_code="41")
+    with pytest.raises(ValueError, match="invalid_area_code"):
+        world.fake.provision_number(world.account, country="GB", area_code="207")
+    assert world.fake.numbers() == []
+
+
 # -- GET /v1/numbers -------------------------------------------------------------------------
 
 
@@ -517,16 +590,19 @@ def test_list_numbers_pages_by_offset(world: World) -> None:
     assert len(first["data"]) == 20
     assert first["hasMore"] is True
     seen: list[str] = []
+    totals: set[int] = set()
     offset = 0
     while True:
         page = world.http.get("/v1/numbers", params={"limit": 7, "offset": offset}).json()
         seen += [n["id"] for n in page["data"]]
+        totals.add(page["total"])
         offset += len(page["data"])
         if not page["hasMore"]:
             break
     assert seen == created
+    assert totals == {25}  # every page counts the account's whole list, not the other's
     past_the_end = world.http.get("/v1/numbers", params={"offset": 100}).json()
-    assert past_the_end == {"data": [], "hasMore": False}
+    assert past_the_end == {"data": [], "hasMore": False, "total": 25}
     assert len(world.http.get("/v1/numbers", params={"limit": 100}).json()["data"]) == 25
 
 
@@ -598,11 +674,24 @@ def bodies(world: World, number_id: str, **params: Any) -> tuple[list[str], bool
 
 
 def test_messages_have_the_documented_shape(world: World, inbox: str) -> None:
-    message = world.http.get(f"/v1/numbers/{inbox}/messages").json()["data"][0]
-    assert set(message) == {"id", "from_", "to", "body", "receivedAt"}
+    answer = world.http.get(f"/v1/numbers/{inbox}/messages").json()
+    assert set(answer) == {"data", "hasMore"}  # no total: the docs give the messages none
+    message = answer["data"][0]
+    keys = {"id", "from_", "to", "body", "receivedAt", "direction", "channel"}
+    assert set(message) == keys
     assert message["from_"] == "+15559876543"
     assert message["to"] == world.fake.numbers()[0].phone_number
     assert message["receivedAt"] == "2025-01-15T12:04:00Z"
+    assert (message["direction"], message["channel"]) == ("inbound", "sms")
+
+
+def test_a_message_delivered_as_mms_is_listed_with_its_channel(world: World, inbox: str) -> None:
+    world.fake.deliver_sms(inbox, from_="+15559876543", body="photo", channel="mms")
+    newest = world.http.get(f"/v1/numbers/{inbox}/messages").json()["data"][0]
+    assert (newest["body"], newest["direction"], newest["channel"]) == ("photo", "inbound", "mms")
+    assert world.fake.messages(inbox)[0].channel == "mms"
+    with pytest.raises(ValueError, match="channel"):
+        world.fake.deliver_sms(inbox, from_="+15559876543", body="x", channel="fax")
 
 
 def test_messages_are_newest_first_with_limit_and_has_more(world: World, inbox: str) -> None:

@@ -38,7 +38,7 @@ def test_a_request_without_faults_is_answered_without_a_pause() -> None:
         assert list(exchange) == []
     response = exchange.outcome.response
     assert response is not None
-    assert (response.status, response.json()) == (200, {"data": [], "hasMore": False})
+    assert (response.status, response.json()) == (200, {"data": [], "hasMore": False, "total": 0})
 
 
 def test_latency_and_a_delay_are_one_pause_before_processing_with_the_lock_free() -> None:

@@ -173,6 +173,22 @@ async def test_a_page_whose_has_more_is_not_a_boolean_is_a_validation_error(
                 await ENDPOINTS[endpoint].invoke(client)
 
 
+@pytest.mark.parametrize("total", ["45", 45.0, True, [45], {"value": 45}, None])
+@pytest.mark.parametrize("endpoint", ["numbers.list", "numbers.messages.list"])
+async def test_a_page_whose_total_is_not_an_integer_is_a_validation_error(
+    loopback: LoopbackServer, client_kind: str, endpoint: str, total: object
+) -> None:
+    # `null` reads as "no total" (the page's `total` is None); anything else must be an integer.
+    success = ENDPOINTS[endpoint].success
+    loopback.script(Reply.json({**json.loads(success.body), "total": total}, success.status))
+    async with open_client(client_kind, loopback.url, timeout=TIMEOUT) as client:
+        if total is None:
+            assert await ENDPOINTS[endpoint].invoke(client) == ENDPOINTS[endpoint].result
+        else:
+            with pytest.raises(nixflex.APIResponseValidationError, match="total"):
+                await ENDPOINTS[endpoint].invoke(client)
+
+
 @pytest.mark.parametrize("answer", ["text", "html-portal", "empty-200", "invalid-utf8", "null"])
 @pytest.mark.parametrize("endpoint", ["phone_numbers.delete", "numbers.release"])
 async def test_a_delete_ignores_whatever_body_comes_with_its_success(

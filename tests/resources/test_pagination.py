@@ -205,6 +205,15 @@ async def next_page(page: Page[T] | AsyncPage[T]) -> Page[T] | AsyncPage[T]:
     return await result if inspect.isawaitable(result) else result
 
 
+async def all_pages(
+    paginator: Paginator[T] | AsyncPaginator[T],
+) -> list[Page[T]] | list[AsyncPage[T]]:
+    """Every page, through `iter_pages()`."""
+    if isinstance(paginator, AsyncPaginator):
+        return [page async for page in paginator.iter_pages()]
+    return list(paginator.iter_pages())
+
+
 async def collect_until_error(
     paginator: Paginator[T] | AsyncPaginator[T],
 ) -> tuple[list[T], BaseException | None]:
@@ -329,6 +338,62 @@ async def test_awaiting_the_async_paginator_gives_its_first_page(api: respx.Mock
 
     assert second.items[0].id == "num_020"
     assert [s.params["offset"] for s in backend.seen] == ["0", "20"]
+
+
+async def test_each_page_keeps_the_total_the_api_sends(paged: tuple[AnyClient, Backend]) -> None:
+    # The list grows while it is paged, and the last answer leaves the total out: each page
+    # says what its own answer said.
+    client, backend = paged
+    rows = numbers_api(45, has_more=True)
+    totals = iter([45, 46, None])
+
+    def counted(seen: Seen) -> tuple[int, Any]:
+        status, body = rows(seen)
+        total = next(totals)
+        return status, body if total is None else {**body, "total": total}
+
+    backend.answer = counted
+    walked = await all_pages(client.numbers.list())
+
+    assert [(len(page.items), page.total) for page in walked] == [(20, 45), (20, 46), (5, None)]
+    assert backend.count == 3
+
+
+async def test_without_a_total_every_page_says_none(paged: tuple[AnyClient, Backend]) -> None:
+    client, backend = paged
+    backend.answer = numbers_api(25, has_more=True)
+
+    page = await first_page(client.numbers.list())
+    last = await next_page(page)
+
+    assert (page.total, last.total) == (None, None)
+    assert repr(last) == f"<{type(last).__name__} items=5 more=False>"
+
+
+@pytest.mark.parametrize(
+    ("total", "has_more", "requests"),
+    [(1000, False, 1), (1000, None, 1), (0, True, 2), (5, True, 2), (-1, True, 2)],
+)
+async def test_the_total_never_decides_when_paging_stops(
+    paged: tuple[AnyClient, Backend], total: int, has_more: bool | None, requests: int
+) -> None:
+    # Paging follows hasMore (or, without it, the page's length: 20 of 25 is the last); a
+    # total that disagrees with it is kept as sent and changes nothing.
+    client, backend = paged
+    pages = iter([[number(i) for i in range(20)], []])
+
+    def answer(seen: Seen) -> tuple[int, Any]:
+        body: dict[str, Any] = {"data": next(pages), "total": total}
+        if has_more is not None:
+            body["hasMore"] = has_more
+        return 200, body
+
+    backend.answer = answer
+    walked = await all_pages(client.numbers.list(limit=25))
+
+    assert [page.total for page in walked] == [total] * requests
+    assert sum(len(page.items) for page in walked) == 20
+    assert backend.count == requests
 
 
 def claims_more_then_empty(first: list[dict[str, Any]]) -> Answer:
@@ -514,6 +579,18 @@ async def test_messages_list_checks_limit_before_any_request(
         assert backend.seen[-1].params == {"limit": str(limit)}
 
 
+async def test_a_messages_page_has_a_total_only_if_the_api_sends_one(
+    paged: tuple[AnyClient, Backend],
+) -> None:
+    # The docs give the messages endpoint no total; one sent anyway is kept as sent.
+    client, backend = paged
+    backend.answer = lambda seen: (200, {"data": [message(0)], "hasMore": False})
+    assert (await first_page(client.numbers.messages.list("num_xyz789"))).total is None
+
+    backend.answer = lambda seen: (200, {"data": [message(0)], "hasMore": False, "total": 1})
+    assert (await first_page(client.numbers.messages.list("num_xyz789"))).total == 1
+
+
 async def test_next_page_on_the_last_message_page_raises(
     client: AnyClient, api: respx.MockRouter
 ) -> None:
@@ -545,6 +622,7 @@ async def test_paginators_yield_the_models_the_spec_says(
         for page in client.numbers.list().iter_pages():
             assert_type(page, Page[Number])
             assert_type(page.items, list[Number])
+            assert_type(page.total, int | None)
         assert_type(client.numbers.list().to_list(), list[Number])
         assert_type(client.numbers.messages.list("num_xyz789").first_page(), Page[Message])
     else:
@@ -555,6 +633,7 @@ async def test_paginators_yield_the_models_the_spec_says(
             messages.append(assert_type(m, Message))
         async for async_page in client.numbers.list().iter_pages():
             assert_type(async_page, AsyncPage[Number])
+            assert_type(async_page.total, int | None)
         assert_type(await client.numbers.list(), AsyncPage[Number])
         assert_type(await client.numbers.list().to_list(), list[Number])
         assert_type(await client.numbers.messages.list("num_xyz789"), AsyncPage[Message])

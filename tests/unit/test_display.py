@@ -671,6 +671,19 @@ async def test_a_page_renders_its_items_and_whether_more_follow(
     assert repr(last) == f"<{type(last).__name__} items=1 more=False>"
 
 
+async def test_a_page_with_a_total_says_how_many_in_all(
+    client: AnyClient, api: respx.MockRouter
+) -> None:
+    rows = [{**NUMBERS[0].to_dict(), "id": f"num_{i}"} for i in range(3)]
+    api.get("/v1/numbers").respond(200, json={"data": rows[:2], "hasMore": True, "total": 3})
+
+    page = await first_page(client.numbers.list(limit=2))
+
+    caption = "a page of 2 Numbers (3 in all); more pages follow: next_page()"
+    assert read(page._repr_html_()).caption == caption
+    assert repr(page) == f"<{type(page).__name__} items=2 more=True total=3>"
+
+
 async def test_an_empty_page_of_messages_still_shows_the_columns(
     client: AnyClient, api: respx.MockRouter
 ) -> None:

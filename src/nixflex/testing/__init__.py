@@ -77,8 +77,8 @@ API's envelope: `{"error": {"type", "code", "message", "doc_url", "details"}}`.
   anchored at the code.
 - `details` holds the context where there is some, else null: `missing_field`
   `{"fields": [...]}` (every missing field named); `invalid_field` `{"field", "expected"}` (the
-  JSON type: `"string"` or `"string or null"`); `invalid_phone_format`, `invalid_twilio_sid`
-  and `invalid_country` `{"field", "expected"}`; `custom_prompt_too_long`
+  JSON type: `"string"` or `"string or null"`); `invalid_phone_format`, `invalid_twilio_sid`,
+  `invalid_country` and `invalid_area_code` `{"field", "expected"}`; `custom_prompt_too_long`
   `{"field", "length", "max_length"}`; `invalid_parameter` `{"parameter", "expected",
   "minimum", "maximum"?}` or `{"parameter", "expected": "ISO 8601 timestamp"}`;
   `twilio_auth_failed` `{"twilio_error": 20003}`; `agent_not_found` and `agent_not_owned`
@@ -97,6 +97,7 @@ Error codes beyond the API's five pages, and when the emulator answers with them
 | `invalid_json` | 400 | the body is not JSON, or not a JSON object |
 | `invalid_field` | 400 | a documented field has the wrong JSON type (e.g. a number) |
 | `invalid_country` | 400 | `POST /v1/numbers`: `country` is not two letters |
+| `invalid_area_code` | 400 | `POST /v1/numbers`: `areaCode` is not a US or CA area code |
 | `invalid_parameter` | 400 | `limit`/`offset` out of range; `before`/`after` not ISO 8601 |
 | `number_not_found` | 404 | also on the routes with a `{number_id}`, and on `DELETE` |
 | `agent_not_found` | 404 | also `POST /v1/numbers` with an unknown `agentId` |
@@ -178,7 +179,10 @@ Choices where the docs are silent:
   null or absent means `"US"`; an `agentId` of null or `""` attaches no agent. Generated
   numbers use fictional ranges where there are some (US/CA `+1 NPA 555-01xx`, GB
   `+44 7700 900xxx`), a plausible length for a dozen other countries, and calling code `+999`
-  for the rest.
+  for the rest. An `areaCode` (only for US and CA numbers: three digits, the first 2 to 9; null
+  or absent for any) is the number's NPA: `+1 415 555-01xx` while that range lasts, then any
+  `+1 415` number; checked after `country` and before the agent, as `provision_number(...,
+  area_code=)` checks it.
 - Monitoring and web calls (`PUT`/`GET /v1/integrations/monitor/number/{n}` and
   `.../web-calls/number/{n}`) are switches kept on the imported number
   (`ImportedNumber.monitor_enabled`, `.web_calls_enabled`), off by default; `PUT` needs
@@ -188,11 +192,15 @@ Choices where the docs are silent:
   most 100) and `offset`, newest first, with the total in `count`; a `limit` or `offset` out of
   range is `invalid_parameter`.
 - `GET /v1/numbers` lists oldest first (so offsets stay put as numbers are added) and includes
-  released numbers with `status: "released"`. Releasing is idempotent: releasing a released
-  number answers 204 again (a retried DELETE must not fail); its messages stay listable.
+  released numbers with `status: "released"`; every page sends the account's count of them in
+  `total` (the API may, not on every endpoint: the messages list sends none). Releasing is
+  idempotent: releasing a released number answers 204 again (a retried DELETE must not fail);
+  its messages stay listable.
 - Successful DELETEs answer 204 without a body.
 - Messages: `before` and `after` are exclusive; a timestamp without an offset is UTC; a blank
-  parameter counts as absent. Newest first, ties broken by arrival order.
+  parameter counts as absent. Newest first, ties broken by arrival order. Each is sent with
+  `direction: "inbound"` and its `channel`: `"sms"`, or `"mms"` if `deliver_sms(...,
+  channel="mms")` recorded it.
 - Timestamps are sent as RFC 3339 UTC (`2025-01-15T10:45:00Z`), with milliseconds only when
   there are some. Generated ones always move forward by at least 1 ms.
 - Every response, errors and successes alike, has `x-railway-request-id: req_…` (the header

@@ -39,7 +39,7 @@ from ._records import (
     TwilioAccount,
     TwilioWebhooks,
 )
-from ._routes import check_agent, country_value, import_number
+from ._routes import area_code_value, check_agent, country_value, import_number
 from ._state import API_RATE_LIMITS, E164, State
 from ._webhooks import (
     WebhookAttempt,
@@ -297,6 +297,7 @@ class FakeNixflex:
         phone_number: str | None = None,
         created_at: datetime | None = None,
         number_id: str | None = None,
+        area_code: str | None = None,
     ) -> ProvisionedNumber:
         """Add a provisioned number to an account without an HTTP request (`POST /v1/numbers`).
 
@@ -304,12 +305,15 @@ class FakeNixflex:
             phone_number: The E.164 number; generated for `country` when omitted.
             created_at: Pretend it was bought then (naive means UTC).
             number_id: The id, e.g. the `num_xyz789` of your fixtures; generated when omitted.
+            area_code: A generated US or CA number is in this area code (`"415"`), as with
+                `areaCode` on `POST /v1/numbers`.
         """
         with self._lock:
             state = self._state
             account_id = state.account_id_of(account)
             with _as_value_error():
                 country = country_value(country)
+                area_code = area_code_value(area_code, country)
                 if agent_id is not None:
                     check_agent(state, account_id, agent_id)
             if phone_number is not None:
@@ -326,6 +330,7 @@ class FakeNixflex:
                 phone_number=phone_number,
                 created_at=created_at,
                 number_id=number_id,
+                area_code=area_code,
             )
 
     def deliver_sms(
@@ -335,20 +340,26 @@ class FakeNixflex:
         from_: str,
         body: str,
         received_at: datetime | None = None,
+        channel: str = "sms",
     ) -> SmsMessage:
         """Record an inbound SMS to a provisioned number (listed by its messages endpoint).
+
+        Listed with `direction: "inbound"` and this `channel`.
 
         Args:
             number_id: The `num_…` id of an active provisioned number.
             from_: The sender (any string: a number, short code or sender id).
             received_at: When it arrived (naive means UTC); defaults to now, later than any
                 earlier generated timestamp.
+            channel: `"sms"`, or `"mms"` for a message with media.
         """
+        if channel not in ("sms", "mms"):
+            raise ValueError(f"channel must be 'sms' or 'mms', not {channel!r}")
         with self._lock:
             number = self._state.number(number_id)
             if number.released:
                 raise ValueError(f"number {number_id} is released and receives no messages")
-            return self._state.insert_message(number, from_, body, received_at)
+            return self._state.insert_message(number, from_, body, received_at, channel=channel)
 
     def set_caller(self, phone_number: str, caller_number: str, **context: Any) -> CallerRecord:
         """Write a caller's context without a request, as the engine does after their calls.

@@ -166,7 +166,11 @@ class ProvisionedNumber:
 
 @dataclass(frozen=True)
 class SmsMessage:
-    """An inbound SMS kept for a provisioned number."""
+    """An inbound message kept for a provisioned number.
+
+    `direction` (always `"inbound"` here: the emulator keeps what numbers receive) and `channel`
+    (`"sms"`, or `"mms"` when seeded so) are sent after `receivedAt`, as the API sends them.
+    """
 
     id: str
     number_id: str = field(metadata=NOT_ON_WIRE)
@@ -174,6 +178,8 @@ class SmsMessage:
     to: str
     body: str
     received_at: datetime
+    direction: str = field(default="inbound", kw_only=True)
+    channel: str = field(default="sms", kw_only=True)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from ._records import (
     TwilioWebhooks,
     wire_items,
 )
-from ._state import E164, TWILIO_SID, State, TwilioNumberRow
+from ._state import AREA_CODE, AREA_CODE_COUNTRIES, E164, TWILIO_SID, State, TwilioNumberRow
 from ._webhooks import ROUTES as WEBHOOK_ROUTES
 from ._wire import (
     ApiError,
@@ -650,9 +650,26 @@ def country_value(value: object) -> str:
     return value.upper()
 
 
+def area_code_value(value: object, country: str) -> str | None:
+    """Validate an `areaCode`: null for none; for a US or CA number, three digits (2-9 first)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise invalid_field("areaCode", "string or null")
+    if country not in AREA_CODE_COUNTRIES or not AREA_CODE.fullmatch(value):
+        raise ApiError(
+            400,
+            "invalid_area_code",
+            "areaCode must be a three-digit area code such as 415, for a US or CA number.",
+            details={"field": "areaCode", "expected": "three digits, for a US or CA number"},
+        )
+    return value
+
+
 def _create_number(ctx: Context) -> WireResponse:
     body = _json_body(ctx.request)
     country = country_value(_pick(body, "country"))
+    area_code = area_code_value(_pick(body, "areaCode", "area_code"), country)
     agent_id = _pick(body, "agentId", "agent_id")
     if agent_id == "":
         agent_id = None
@@ -660,7 +677,7 @@ def _create_number(ctx: Context) -> WireResponse:
         if not isinstance(agent_id, str):
             raise invalid_field("agentId", "string or null")
         check_agent(ctx.state, ctx.account_id, agent_id)
-    number = ctx.state.insert_number(ctx.account_id, country, agent_id)
+    number = ctx.state.insert_number(ctx.account_id, country, agent_id, area_code=area_code)
     return json_response(201, number_json(number), ctx.request_id)
 
 
@@ -673,6 +690,7 @@ def _list_numbers(ctx: Context) -> WireResponse:
     payload = {
         "data": [number_json(number) for number in page],
         "hasMore": offset + len(page) < len(numbers),
+        "total": len(numbers),
     }
     return json_response(200, payload, ctx.request_id)
 

@@ -70,6 +70,10 @@ _NANP_AREA_CODES = {
     "US": ("212", "213", "305", "312", "415", "512", "617", "702", "206", "404"),
     "CA": ("416", "514", "604", "403", "613", "780", "902"),
 }
+#: The countries where `POST /v1/numbers` takes an `areaCode`, and its form there (NANP: an
+#: area code never starts with 0 or 1).
+AREA_CODE_COUNTRIES = frozenset(_NANP_AREA_CODES)
+AREA_CODE = re.compile(r"[2-9][0-9]{2}", re.ASCII)
 _CALLING_CODES: dict[str, tuple[str, int]] = {
     "GB": ("44", 10),
     "IE": ("353", 9),
@@ -260,9 +264,10 @@ class State:
             or phone_number in self._provisioned_phones
         )
 
-    def generate_phone_number(self, country: str) -> str:
+    def generate_phone_number(self, country: str, area_code: str | None = None) -> str:
+        """A number of `country` no one has; in `area_code` (US/CA: three digits) if given."""
         for _ in range(50):
-            candidate = self._candidate(country)
+            candidate = self._candidate(country, area_code)
             if not self.number_in_use(candidate):
                 return candidate
         # The fictional ranges are small; past them any plausible number will do.
@@ -270,13 +275,17 @@ class State:
         if country in _NANP_AREA_CODES:
             code, length = "1", 10
         while True:
-            candidate = f"+{code}{self.rng.randint(1, 9)}{self._digits(length - 1)}"
+            if area_code is not None:  # the area code, then an exchange (never 0 or 1 first)
+                national = f"{area_code}{self.rng.randint(2, 9)}{self._digits(6)}"
+            else:
+                national = f"{self.rng.randint(1, 9)}{self._digits(length - 1)}"
+            candidate = f"+{code}{national}"
             if not self.number_in_use(candidate):
                 return candidate
 
-    def _candidate(self, country: str) -> str:
+    def _candidate(self, country: str, area_code: str | None) -> str:
         if country in _NANP_AREA_CODES:
-            area = self.rng.choice(_NANP_AREA_CODES[country])
+            area = area_code or self.rng.choice(_NANP_AREA_CODES[country])
             return f"+1{area}55501{self._digits(2)}"
         if country == "GB":
             return f"+447700900{self._digits(3)}"
@@ -295,10 +304,11 @@ class State:
         phone_number: str | None = None,
         created_at: datetime | None = None,
         number_id: str | None = None,
+        area_code: str | None = None,
     ) -> ProvisionedNumber:
         number = ProvisionedNumber(
             id=number_id or f"num_{self.hex_id(16)}",
-            phone_number=phone_number or self.generate_phone_number(country),
+            phone_number=phone_number or self.generate_phone_number(country, area_code),
             country=country,
             status="active",
             agent_id=agent_id,
@@ -311,7 +321,13 @@ class State:
         return number
 
     def insert_message(
-        self, number: ProvisionedNumber, from_: str, body: str, received_at: datetime | None
+        self,
+        number: ProvisionedNumber,
+        from_: str,
+        body: str,
+        received_at: datetime | None,
+        *,
+        channel: str = "sms",
     ) -> SmsMessage:
         message = SmsMessage(
             id=f"msg_{self.hex_id(16)}",
@@ -320,6 +336,8 @@ class State:
             to=number.phone_number,
             body=body,
             received_at=truncate_to_millis(received_at) if received_at else self.now(),
+            direction="inbound",
+            channel=channel,
         )
         self.messages[number.id].append(message)
         return message
