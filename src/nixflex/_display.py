@@ -171,13 +171,26 @@ def _caption(text: str) -> str:
 
 
 def model_html(obj: Any) -> str:
-    """One model as a two-column table: each shown field's name and value."""
+    """One model as a two-column table: each shown field's name and value.
+
+    A field holding a model (a caller's `context`) gives a row per field of it, named with a
+    dot (`context.name`), as pandas' `json_normalize` names them.
+    """
     rows = "".join(
-        f"<tr><th{_LEFT}>{html.escape(field.name)}</th>"
-        f"<td{_LEFT}>{cell(getattr(obj, field.name), field)}</td></tr>"
-        for field in shown_fields(type(obj))
+        f"<tr><th{_LEFT}>{html.escape(name)}</th><td{_LEFT}>{cell(value, field)}</td></tr>"
+        for name, value, field in _flat(obj)
     )
     return f"<table>{_caption(type(obj).__name__)}<tbody>{rows}</tbody></table>"
+
+
+def _flat(obj: Any, prefix: str = "") -> Iterable[tuple[str, Any, attrs.Attribute[Any]]]:
+    """(dotted name, value, field) of each shown field of `obj`, nested models expanded."""
+    for field in shown_fields(type(obj)):
+        value = getattr(obj, field.name)
+        if attrs.has(type(value)):
+            yield from _flat(value, f"{prefix}{field.name}.")
+        else:
+            yield f"{prefix}{field.name}", value, field
 
 
 def _count(n: int, what: str) -> str:
@@ -319,11 +332,32 @@ def data_frame(items: Iterable[T], item_type: type[T] | None = None) -> pd.DataF
     with contextlib.suppress(NameError):
         attrs.resolve_types(cls)
     columns: dict[str, pd.Series[Any]] = {}
-    for field in shown_fields(cls):
+    for name, path, field in _flat_columns(cls):
         dtype = _dtype(field)
-        series = pd.Series([getattr(item, field.name) for item in listed], dtype=object)
+        values: list[Any] = []
+        for item in listed:
+            value: Any = item
+            for step in path:
+                value = getattr(value, step)
+            values.append(value)
+        series = pd.Series(values, dtype=object)
         if dtype.startswith("datetime64"):
             series = pd.to_datetime(series, utc=True)
-        columns[field.name] = series.astype(dtype)  # pyright: ignore[reportCallIssue, reportArgumentType]
+        columns[name] = series.astype(dtype)  # pyright: ignore[reportCallIssue, reportArgumentType]
     frame = pd.DataFrame(columns, columns=list(columns))
     return frame
+
+
+def _flat_columns(
+    cls: type[Any], prefix: tuple[str, ...] = ()
+) -> Iterable[tuple[str, tuple[str, ...], attrs.Attribute[Any]]]:
+    """(dotted name, attribute path, field) of each column of `cls`'s frame: a field whose type
+    is a model (a caller's `context`) gives a column per field of it (`context.name`)."""
+    for field in shown_fields(cls):
+        inner, optional = _split_optional(field.type)
+        if isinstance(inner, type) and attrs.has(inner) and not optional:
+            with contextlib.suppress(NameError):
+                attrs.resolve_types(inner)
+            yield from _flat_columns(inner, (*prefix, field.name))
+        else:
+            yield ".".join((*prefix, field.name)), (*prefix, field.name), field

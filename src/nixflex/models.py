@@ -66,6 +66,9 @@ def to_pandas(items: Iterable[T], item_type: type[T] | None = None) -> pd.DataFr
     - booleans: `boolean` (nullable) where the field may be `None`, else `bool`;
     - anything else: `object`.
 
+    A field holding a model (a `Caller`'s `context`) gives a column per field of it, named with
+    a dot: `context.name`, `context.last_call`.
+
     A field kept out of the repr (a secret) is kept out of the frame too.
 
     Args:

@@ -913,3 +913,36 @@ def _write_guide() -> None:
 
 if __name__ == "__main__":
     _write_guide()
+
+
+# --- a model inside a model: a caller's context ---------------------------------------------------
+
+CALLER = nixflex.Caller(
+    phone_number="+447446466847",
+    caller_number="+447700900123",
+    context=nixflex.CallerContext(name="<b>Ada</b>", last_call={"summary": "Booked"}),
+)
+
+
+def test_a_callers_table_gives_each_context_field_its_own_row() -> None:
+    page = CALLER._repr_html_()
+
+    rows = re.findall(r"<tr><th[^>]*>([^<]+)</th><td[^>]*>(.*?)</td></tr>", page)
+    assert [name for name, _ in rows] == [
+        "phone_number",
+        "caller_number",
+        *(f"context.{field.name}" for field in attrs.fields(nixflex.CallerContext)),
+    ]
+    assert dict(rows)["context.name"] == "&lt;b&gt;Ada&lt;/b&gt;"
+    assert dict(rows)["context.last_call"] == "{&#x27;summary&#x27;: &#x27;Booked&#x27;}"
+
+
+def test_a_callers_frame_has_a_column_per_context_field_typed_like_the_rest() -> None:
+    empty = nixflex.Caller(phone_number="+447446466847", caller_number="+447700900456")
+
+    frame = nixflex.to_pandas([CALLER, empty])
+
+    assert list(frame.columns) == list(nixflex.to_pandas([], nixflex.Caller).columns)
+    assert frame["context.name"].tolist() == ["<b>Ada</b>", pd.NA]
+    assert str(frame.dtypes["context.email"]) == "string"
+    assert frame["context.last_call"].tolist() == [{"summary": "Booked"}, None]
