@@ -305,7 +305,7 @@ def unwrap(
 
     Returns:
         A `CallStarted`, `CallCompleted`, `SmsDelivered`, `WebhookTest`, or for a type this SDK
-        does not know, an `UnknownEvent`; each keeps the whole body in `raw`.
+            does not know, an `UnknownEvent`; each keeps the whole body in `raw`.
 
     Raises:
         WebhookVerificationError: as `verify`, or (`reason="invalid_body"`) the body is not a

@@ -479,7 +479,7 @@ class FakeNixflex:
 
         Returns:
             One `WebhookAttempt` per URL, with the receiver's status; an empty list when the
-            number has no URL. Nothing is retried.
+                number has no URL. Nothing is retried.
         """
         if isinstance(delivery, str):
             delivery = self.webhook_delivery(delivery, event, **options)
