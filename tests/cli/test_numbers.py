@@ -54,6 +54,14 @@ def test_create_costs_money_so_it_asks_first(cli: Cli) -> None:
     assert json.loads(asked.stdout)["country"] == "US"
 
 
+def test_create_in_an_area_code(cli: Cli) -> None:
+    bought = cli.run("numbers", "create", "--area-code", "415", "--yes", "-o", "json")
+
+    assert bought.exit_code == 0, bought.output
+    assert json.loads(bought.stdout)["phone_number"].startswith("+1415")
+    assert cli.fake.requests[-1].json == {"country": "US", "areaCode": "415"}
+
+
 def test_release_cannot_be_undone_so_it_asks_first(cli: Cli) -> None:
     declined = cli.run("numbers", "release", NUMBER_ID)  # no answer at all: aborts
     assert declined.exit_code == 1

@@ -36,13 +36,23 @@ def list_(state: State, *, limit: int | None, output: str) -> None:
 @numbers.command()
 @click.option("--country", default="US", show_default=True, help="Two-letter country code.")
 @click.option("--agent-id", help="The agent to answer it.")
+@click.option("--area-code", help="A US or CA number in this area code, e.g. 415.")
 @yes_option()
 @output_option(ONE_FORMATS)
 @click.pass_obj
-def create(state: State, *, country: str, agent_id: str | None, yes: bool, output: str) -> None:
+def create(
+    state: State,
+    *,
+    country: str,
+    agent_id: str | None,
+    area_code: str | None,
+    yes: bool,
+    output: str,
+) -> None:
     """Buy a new number (it costs money) and attach it to an agent."""
     confirm(f"Buy a new {country} number? It costs money.", yes=yes)
-    print_one(state.client().numbers.create(country=country, agent_id=agent_id), output)
+    number = state.client().numbers.create(country=country, agent_id=agent_id, area_code=area_code)
+    print_one(number, output)
 
 
 @numbers.command()

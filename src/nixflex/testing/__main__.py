@@ -25,8 +25,8 @@ from . import _docs_world
 from ._fake import FakeNixflex
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit status."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's options (`nixflex emulator` passes its own on to them)."""
     parser = argparse.ArgumentParser(
         prog="python -m nixflex.testing",
         description="Serve an in-memory Nixflex API emulator over HTTP on a loopback address.",
@@ -51,7 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "5 fail as the guide shows",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log each request to stderr")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    args = build_parser().parse_args(argv)
 
     if args.verbose:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
