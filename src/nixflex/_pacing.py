@@ -147,22 +147,33 @@ class Pause:
             remaining = int(reported)
         except ValueError:
             return
+        resets = _reset(headers)
+        # The calls still on their way may not be counted yet.
+        left = remaining - budget.in_flight
+        if budget.left is not None and (resets is None or resets < budget.reset + 0.5):
+            # Answers arrive out of order: one from earlier in this window (more left), or from
+            # the window before, must never give back calls a newer answer took away; within
+            # a window the count only goes down.
+            if resets is None or resets > budget.reset - 0.5:
+                budget.left = min(budget.left, left)
+            return
         if remaining > budget.in_flight + _MARGIN:
             budget.left = None
             return
-        try:
-            reset = float(headers["x-ratelimit-reset"])
-        except (KeyError, ValueError):
+        if resets is None:
             return
-        if not math.isfinite(reset):
-            return
-        # A little after the reset: a call sent the instant before the API's window turns would
-        # still count against the old one.
-        resets = time.monotonic() + (reset - time.time()) + _AFTER_RESET
-        # The calls still on their way may not be counted yet. Answers arrive out of order: in
-        # the same window, an older answer (more left) must not undo a newer one.
-        left = remaining - budget.in_flight
-        if budget.left is not None and abs(resets - budget.reset) < 0.5:
-            left = min(left, budget.left)
         budget.left = left
         budget.reset = resets
+
+
+def _reset(headers: Mapping[str, str]) -> float | None:
+    """An answer's `X-RateLimit-Reset` as a `time.monotonic()` time, or `None`."""
+    try:
+        reset = float(headers["x-ratelimit-reset"])
+    except (KeyError, ValueError):
+        return None
+    if not math.isfinite(reset):
+        return None
+    # A little after the reset: a call sent the instant before the API's window turns would
+    # still count against the old one.
+    return time.monotonic() + (reset - time.time()) + _AFTER_RESET

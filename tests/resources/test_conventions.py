@@ -295,3 +295,33 @@ def test_threads_never_all_take_the_last_call_left() -> None:
     with ThreadPoolExecutor(max_workers=16) as pool:
         waits = list(pool.map(lambda _: pause.reserve("POST"), range(16)))
     assert sum(wait == 0 for wait in waits) == 1
+
+
+@pytest.mark.parametrize(
+    "stale",
+    [
+        pytest.param(0, id="earlier-in-this-window"),
+        pytest.param(-60, id="from-the-window-before"),
+    ],
+)
+def test_a_late_answer_never_gives_back_calls_a_newer_answer_took(stale: int) -> None:
+    # Sixteen threads, and the thread holding an older answer (more left) gets to it last: on
+    # a loaded machine (CI) that answer undid the budget, and the next call met a 429.
+    pause = Pause()
+    reset = int(time.time() + 10)
+    for _ in range(16):
+        pause.reserve("POST")
+    pause.answered("POST", {"x-ratelimit-remaining": "3", "x-ratelimit-reset": str(reset)})
+    for _ in range(14):
+        pause.answered("POST", None)
+    assert pause.remaining("POST") > 8
+
+    late = {"x-ratelimit-remaining": "20", "x-ratelimit-reset": str(reset + stale)}
+    pause.answered("POST", late)
+
+    assert pause.remaining("POST") > 8
+    # A newer window does refill the budget.
+    newer = {"x-ratelimit-remaining": "119", "x-ratelimit-reset": str(reset + 60)}
+    pause.reserve("POST")
+    pause.answered("POST", newer)
+    assert pause.remaining("POST") == 0
