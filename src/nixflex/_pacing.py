@@ -175,5 +175,7 @@ def _reset(headers: Mapping[str, str]) -> float | None:
     if not math.isfinite(reset):
         return None
     # A little after the reset: a call sent the instant before the API's window turns would
-    # still count against the old one.
-    return time.monotonic() + (reset - time.time()) + _AFTER_RESET
+    # still count against the old one. The wall clock is read first: a thread held up between
+    # the two readings then puts the reset later, never earlier.
+    wall = time.time()
+    return time.monotonic() + (reset - wall) + _AFTER_RESET
