@@ -169,6 +169,9 @@ async def _async_sleep(seconds: float) -> None:
 
 
 class _BaseClient(Generic[H]):
+    """What `Client` and `AsyncClient` share: the key, the settings, the pool, `with_options`,
+    and the one flow every call goes through (`_core.exchange`); only sending differs."""
+
     _pool: Pool[H]
 
     def __init__(

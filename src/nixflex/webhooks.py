@@ -74,7 +74,9 @@ DEFAULT_TOLERANCE = 300
 class _HeaderItems(Protocol):
     """Headers with `items()`: any mapping, Flask's (werkzeug's) `Headers`, `email.message`."""
 
-    def items(self) -> Iterable[tuple[str, str]]: ...
+    def items(self) -> Iterable[tuple[str, str]]:
+        """(name, value) of each header."""
+        ...
 
 
 Headers: TypeAlias = "_HeaderItems | Iterable[tuple[str | bytes, str | bytes]] | str | bytes"

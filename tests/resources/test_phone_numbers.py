@@ -716,9 +716,9 @@ async def test_an_import_answer_of_the_wrong_shape_never_shows_the_token(
 
 
 def test_the_description_of_an_import_does_not_show_the_token() -> None:
-    from nixflex.resources.phone_numbers import create_call
+    from nixflex.resources.phone_numbers import _create_call
 
-    call = create_call(
+    call = _create_call(
         phone_number=NUMBER, twilio_sid=TWILIO_SID, twilio_token=TWILIO_TOKEN, agent_id=AGENT
     )
     assert call.body is not None

@@ -93,12 +93,12 @@ def _parse_caller(phone_number: str, caller_number: str) -> Callable[[httpx.Resp
     return parse
 
 
-def get_call(phone_number: str, caller_number: str) -> Call[Caller]:
+def _get_call(phone_number: str, caller_number: str) -> Call[Caller]:
     path = _caller_path(phone_number, caller_number)
     return Call("GET", path, _parse_caller(phone_number, caller_number))
 
 
-def set_call(phone_number: str, caller_number: str, fields: Mapping[str, object]) -> Call[Caller]:
+def _set_call(phone_number: str, caller_number: str, fields: Mapping[str, object]) -> Call[Caller]:
     path = _caller_path(phone_number, caller_number)
     body = _context(fields, "")
     if not body:
@@ -109,12 +109,12 @@ def set_call(phone_number: str, caller_number: str, fields: Mapping[str, object]
     return Call("PUT", path, _parse_caller(phone_number, caller_number), body=body)
 
 
-def delete_call(phone_number: str, caller_number: str) -> Call[None]:
+def _delete_call(phone_number: str, caller_number: str) -> Call[None]:
     path = _caller_path(phone_number, caller_number)
     return Call("DELETE", path, parse_nothing, gone=("caller_not_found",))
 
 
-def import_call(
+def _import_call(
     phone_number: str, rows: Iterable[CallerRow | Mapping[str, Any]]
 ) -> Call[int] | None:
     """The import of `rows`, each checked (and the count) before anything is sent; `None` for
@@ -179,7 +179,7 @@ class Callers(SyncResource):
             print(caller.context.name, caller.context.last_call)
             ```
         """
-        return self._client._request(get_call(phone_number, caller_number))
+        return self._client._request(_get_call(phone_number, caller_number))
 
     def set(
         self,
@@ -232,7 +232,7 @@ class Callers(SyncResource):
             reference_id=reference_id,
             preference=preference,
         )
-        return self._client._request(set_call(phone_number, caller_number, fields))
+        return self._client._request(_set_call(phone_number, caller_number, fields))
 
     def delete(self, phone_number: str, caller_number: str) -> None:
         """Forget everything kept for a caller on this number, the engine's notes included.
@@ -244,7 +244,7 @@ class Callers(SyncResource):
             CallerNotFoundError: nothing is kept for this caller on this number.
             NumberNotFoundError: no number of yours is `phone_number`.
         """
-        return self._client._request(delete_call(phone_number, caller_number))
+        return self._client._request(_delete_call(phone_number, caller_number))
 
     def import_many(self, phone_number: str, rows: Iterable[CallerRow | Mapping[str, Any]]) -> int:
         """Write the context of many callers of one number in one request; returns how many
@@ -281,7 +281,7 @@ class Callers(SyncResource):
             client.callers.import_many("+447446466847", rows)  # 2
             ```
         """
-        call = import_call(phone_number, rows)
+        call = _import_call(phone_number, rows)
         return 0 if call is None else self._client._request(call)
 
 
@@ -291,7 +291,7 @@ class AsyncCallers(AsyncResource):
 
     async def get(self, phone_number: str, caller_number: str) -> Caller:
         """The context kept for a caller on your number (see `Callers.get`)."""
-        return await self._client._request(get_call(phone_number, caller_number))
+        return await self._client._request(_get_call(phone_number, caller_number))
 
     async def set(
         self,
@@ -314,16 +314,16 @@ class AsyncCallers(AsyncResource):
             reference_id=reference_id,
             preference=preference,
         )
-        return await self._client._request(set_call(phone_number, caller_number, fields))
+        return await self._client._request(_set_call(phone_number, caller_number, fields))
 
     async def delete(self, phone_number: str, caller_number: str) -> None:
         """Forget everything kept for a caller on this number (see `Callers.delete`)."""
-        return await self._client._request(delete_call(phone_number, caller_number))
+        return await self._client._request(_delete_call(phone_number, caller_number))
 
     async def import_many(
         self, phone_number: str, rows: Iterable[CallerRow | Mapping[str, Any]]
     ) -> int:
         """Write the context of up to 1,000 callers of one number in one request; returns how
         many the API imported (see `Callers.import_many`)."""
-        call = import_call(phone_number, rows)
+        call = _import_call(phone_number, rows)
         return 0 if call is None else await self._client._request(call)

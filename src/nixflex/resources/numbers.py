@@ -16,7 +16,7 @@ __all__ = ["AsyncMessages", "AsyncNumbers", "Messages", "Numbers"]
 _PATH = "/v1/numbers"
 
 
-def create_call(
+def _create_call(
     *, country: str = "US", agent_id: str | None = None, area_code: str | None = None
 ) -> Call[Number]:
     body = {"country": country}
@@ -27,18 +27,18 @@ def create_call(
     return Call("POST", _PATH, parse_model(Number, "number", "data"), body=body)
 
 
-def list_call(*, limit: int = 20, offset: int = 0) -> Call[Batch[Number]]:
+def _list_call(*, limit: int = 20, offset: int = 0) -> Call[Batch[Number]]:
     whole_number(limit, "limit", 1, 100)
     whole_number(offset, "offset", 0, 2**63 - 1)
     return offset_call(_PATH, Number, limit=limit, offset=offset)
 
 
-def release_call(number_id: str) -> Call[None]:
+def _release_call(number_id: str) -> Call[None]:
     path = f"{_PATH}/{segment(number_id, 'number_id')}"
     return Call("DELETE", path, parse_nothing, gone=("number_not_found", "phone_number_not_found"))
 
 
-def messages_call(
+def _messages_call(
     number_id: str,
     *,
     limit: int = 50,
@@ -83,7 +83,7 @@ class Messages(SyncResource):
             NumberNotFoundError: no number of yours has this id (when the first page is fetched).
         """
         return Paginator(
-            self._client, messages_call(number_id, limit=limit, before=before, after=after)
+            self._client, _messages_call(number_id, limit=limit, before=before, after=after)
         )
 
 
@@ -116,7 +116,7 @@ class Numbers(SyncResource):
             BadRequestError: the API refused an argument (e.g. `country` is not two letters).
         """
         return self._client._request(
-            create_call(country=country, agent_id=agent_id, area_code=area_code)
+            _create_call(country=country, agent_id=agent_id, area_code=area_code)
         )
 
     def list(self, *, limit: int = 20, offset: int = 0) -> Paginator[Number]:
@@ -132,7 +132,7 @@ class Numbers(SyncResource):
         Raises:
             ValueError: `limit` or `offset` is out of range (before any request).
         """
-        return Paginator(self._client, list_call(limit=limit, offset=offset))
+        return Paginator(self._client, _list_call(limit=limit, offset=offset))
 
     def release(self, number_id: str) -> None:
         """Release a number back to the carrier. **Irreversible**: it cannot be recovered.
@@ -145,7 +145,7 @@ class Numbers(SyncResource):
             NumberNotFoundError: no number of yours has this id.
             ValueError: `number_id` is blank (raised before anything is sent).
         """
-        return self._client._request(release_call(number_id))
+        return self._client._request(_release_call(number_id))
 
 
 class AsyncMessages(AsyncResource):
@@ -161,7 +161,7 @@ class AsyncMessages(AsyncResource):
     ) -> AsyncPaginator[Message]:
         """A number's messages, newest first: `async for` them (see `Messages.list`)."""
         return AsyncPaginator(
-            self._client, messages_call(number_id, limit=limit, before=before, after=after)
+            self._client, _messages_call(number_id, limit=limit, before=before, after=after)
         )
 
 
@@ -182,13 +182,13 @@ class AsyncNumbers(AsyncResource):
     ) -> Number:
         """Buy a new number. **This costs money**; never sent twice (see `Numbers.create`)."""
         return await self._client._request(
-            create_call(country=country, agent_id=agent_id, area_code=area_code)
+            _create_call(country=country, agent_id=agent_id, area_code=area_code)
         )
 
     def list(self, *, limit: int = 20, offset: int = 0) -> AsyncPaginator[Number]:
         """Your provisioned numbers: `async for` them, or `await` for the first page."""
-        return AsyncPaginator(self._client, list_call(limit=limit, offset=offset))
+        return AsyncPaginator(self._client, _list_call(limit=limit, offset=offset))
 
     async def release(self, number_id: str) -> None:
         """Release a number. **Irreversible**; its messages are kept (see `Numbers.release`)."""
-        return await self._client._request(release_call(number_id))
+        return await self._client._request(_release_call(number_id))

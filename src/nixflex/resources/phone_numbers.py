@@ -30,7 +30,7 @@ RecordingSource = Literal["provider", "nixflex"]
 
 
 # Each per-number setting `PATCH` accepts, and the Python types its value may have besides None.
-SETTINGS: Final[Mapping[str, tuple[type, ...]]] = {
+_SETTINGS: Final[Mapping[str, tuple[type, ...]]] = {
     "custom_prompt": (str,),
     "voice_id": (str,),
     "sms_prompt": (str,),
@@ -49,15 +49,15 @@ def _checked_settings(settings: Mapping[str, object]) -> dict[str, object]:
     """`settings` if each is a known setting of a sendable type; else `TypeError`/`ValueError`."""
     if not isinstance(settings, Mapping):
         raise TypeError("settings must be a mapping of setting name to value")
-    unknown = sorted(str(name) for name in settings if name not in SETTINGS)
+    unknown = sorted(str(name) for name in settings if name not in _SETTINGS)
     if unknown:
-        raise TypeError(f"unknown settings {unknown}; known: {sorted(SETTINGS)}")
+        raise TypeError(f"unknown settings {unknown}; known: {sorted(_SETTINGS)}")
     if not settings:
         raise ValueError(
-            f"pass at least one setting to change ({', '.join(SETTINGS)}); None clears one"
+            f"pass at least one setting to change ({', '.join(_SETTINGS)}); None clears one"
         )
     for name, value in settings.items():
-        kinds = SETTINGS[name]
+        kinds = _SETTINGS[name]
         wrong_bool = isinstance(value, bool) and bool not in kinds
         if value is not None and (wrong_bool or not isinstance(value, kinds)):
             expected = " or ".join(kind.__name__ for kind in kinds)
@@ -65,7 +65,7 @@ def _checked_settings(settings: Mapping[str, object]) -> dict[str, object]:
     return dict(settings)
 
 
-def create_call(
+def _create_call(
     *,
     phone_number: str,
     agent_id: str,
@@ -100,7 +100,7 @@ PAGE_SIZE = 100
 """Numbers asked for per request when the API pages its list (its maximum)."""
 
 
-def list_call(
+def _list_call(
     agent_id: str | None = None,
     *,
     offset: int = 0,
@@ -140,7 +140,7 @@ def list_call(
                 f"the API counts {count if count is not None else 'more'}; stopping instead of "
                 "looping or returning part of the list"
             )
-        following = list_call(
+        following = _list_call(
             agent_id,
             offset=received,
             seen=seen | {number.phone_number for number in fresh},
@@ -151,7 +151,7 @@ def list_call(
     return Call("GET", _PATH, parse, query=query)
 
 
-def update_call(phone_number: str, settings: Mapping[str, object]) -> Call[PhoneNumber]:
+def _update_call(phone_number: str, settings: Mapping[str, object]) -> Call[PhoneNumber]:
     path = f"{_PATH}/{segment(phone_number, 'phone_number')}"
     # Only what was passed: the API leaves the rest as it is, and `null` clears a setting.
     body = _checked_settings(settings)
@@ -162,7 +162,7 @@ def update_call(phone_number: str, settings: Mapping[str, object]) -> Call[Phone
 _SWITCHES = {"monitor": "monitor_enabled", "web-calls": "web_calls_enabled"}
 
 
-def switch_call(switch: str, phone_number: str, enabled: bool | None = None) -> Call[bool]:
+def _switch_call(switch: str, phone_number: str, enabled: bool | None = None) -> Call[bool]:
     """`PUT` (with `enabled`) or `GET` (without) a per-number switch; the result is its state."""
     path = f"/v1/integrations/{switch}/number/{segment(phone_number, 'phone_number')}"
     key = _SWITCHES[switch]
@@ -183,42 +183,42 @@ def switch_call(switch: str, phone_number: str, enabled: bool | None = None) -> 
     return Call("PUT", path, parse, body={"enabled": enabled})
 
 
-def delete_call(phone_number: str) -> Call[None]:
+def _delete_call(phone_number: str) -> Call[None]:
     path = f"{_PATH}/{segment(phone_number, 'phone_number')}"
     return Call("DELETE", path, parse_nothing, gone=("number_not_found",))
 
 
-def import_work(
+def _import_work(
     items: Iterable[ImportRequest | Mapping[str, Any]],
 ) -> builtins.list[tuple[ImportRequest, Call[PhoneNumber]]]:
     """Every item checked and described as a call before anything is sent."""
     requests = [ImportRequest.from_input(item, index) for index, item in enumerate(items)]
     return [
-        (request, _item(index, partial(create_call, **attrs.asdict(request))))
+        (request, _item(index, partial(_create_call, **attrs.asdict(request))))
         for index, request in enumerate(requests)
     ]
 
 
-def profile_work(
+def _profile_work(
     profiles: Mapping[str, str | None],
 ) -> builtins.list[tuple[str, Call[PhoneNumber]]]:
     """Every number's PATCH described (and its path checked) before anything is sent."""
     if not isinstance(profiles, Mapping):
         raise TypeError("profiles must be a mapping of phone number to custom prompt")
     return [
-        (number, _item(index, partial(update_call, number, {"custom_prompt": prompt})))
+        (number, _item(index, partial(_update_call, number, {"custom_prompt": prompt})))
         for index, (number, prompt) in enumerate(profiles.items())
     ]
 
 
-def settings_work(
+def _settings_work(
     changes: Mapping[str, Mapping[str, object]],
 ) -> builtins.list[tuple[str, Call[PhoneNumber]]]:
     """Every number's PATCH described (path and settings checked) before anything is sent."""
     if not isinstance(changes, Mapping):
         raise TypeError("changes must be a mapping of phone number to a mapping of settings")
     return [
-        (number, _item(index, partial(update_call, number, settings)))
+        (number, _item(index, partial(_update_call, number, settings)))
         for index, (number, settings) in enumerate(changes.items())
     ]
 
@@ -312,7 +312,7 @@ class PhoneNumbers(SyncResource):
             CustomPromptTooLongError: `custom_prompt` is over 8000 characters.
         """
         return self._client._request(
-            create_call(
+            _create_call(
                 phone_number=phone_number,
                 twilio_sid=twilio_sid,
                 twilio_token=twilio_token,
@@ -336,7 +336,7 @@ class PhoneNumbers(SyncResource):
             NixflexError: the API's pages stopped moving (the same numbers again while its
                 `count` says more remain), rather than returning part of the list.
         """
-        call: Call[Batch[PhoneNumber]] | None = list_call(agent_id)
+        call: Call[Batch[PhoneNumber]] | None = _list_call(agent_id)
         numbers: builtins.list[PhoneNumber] = ModelList((), PhoneNumber)
         while call is not None:
             batch = self._client._request(call)
@@ -383,7 +383,7 @@ class PhoneNumbers(SyncResource):
         """
         return run_threads(
             self._client._request,
-            import_work(items),
+            _import_work(items),
             concurrency=whole_number(concurrency, "concurrency", 1),
             progress=progress,
             label="import_many",
@@ -424,7 +424,7 @@ class PhoneNumbers(SyncResource):
         """
         return run_threads(
             self._client._request,
-            profile_work(profiles),
+            _profile_work(profiles),
             concurrency=whole_number(concurrency, "concurrency", 1),
             progress=progress,
             label="sync_profiles",
@@ -465,7 +465,7 @@ class PhoneNumbers(SyncResource):
         """
         return run_threads(
             self._client._request,
-            settings_work(changes),
+            _settings_work(changes),
             concurrency=whole_number(concurrency, "concurrency", 1),
             progress=progress,
             label="update_many",
@@ -523,7 +523,7 @@ class PhoneNumbers(SyncResource):
             ```
         """
         return self._client._request(
-            update_call(
+            _update_call(
                 phone_number,
                 given(
                     custom_prompt=custom_prompt,
@@ -552,11 +552,11 @@ class PhoneNumbers(SyncResource):
             NumberNotFoundError: no number of yours is `phone_number`.
             TypeError: `enabled` is not a `bool` (before anything is sent).
         """
-        return self._client._request(switch_call("monitor", phone_number, enabled))
+        return self._client._request(_switch_call("monitor", phone_number, enabled))
 
     def get_monitor(self, phone_number: str) -> bool:
         """Whether live monitoring is on for a number (its calls then bill at a premium)."""
-        return self._client._request(switch_call("monitor", phone_number))
+        return self._client._request(_switch_call("monitor", phone_number))
 
     def set_web_calls(self, phone_number: str, enabled: bool) -> bool:
         """Let callers reach a number from a browser, or stop them; returns the new state.
@@ -569,11 +569,11 @@ class PhoneNumbers(SyncResource):
             NumberNotFoundError: no number of yours is `phone_number`.
             TypeError: `enabled` is not a `bool` (before anything is sent).
         """
-        return self._client._request(switch_call("web-calls", phone_number, enabled))
+        return self._client._request(_switch_call("web-calls", phone_number, enabled))
 
     def get_web_calls(self, phone_number: str) -> bool:
         """Whether browser calls are on for a number (its calls then bill at a premium)."""
-        return self._client._request(switch_call("web-calls", phone_number))
+        return self._client._request(_switch_call("web-calls", phone_number))
 
     def delete(self, phone_number: str) -> None:
         """Detach a number from Nixflex and clear its Twilio webhooks.
@@ -588,7 +588,7 @@ class PhoneNumbers(SyncResource):
             NumberNotFoundError: no number of yours is `phone_number`.
             ValueError: `phone_number` is blank (raised before anything is sent).
         """
-        return self._client._request(delete_call(phone_number))
+        return self._client._request(_delete_call(phone_number))
 
 
 class AsyncPhoneNumbers(AsyncResource):
@@ -636,7 +636,7 @@ class AsyncPhoneNumbers(AsyncResource):
         See `PhoneNumbers.create` for the arguments and the errors it raises.
         """
         return await self._client._request(
-            create_call(
+            _create_call(
                 phone_number=phone_number,
                 twilio_sid=twilio_sid,
                 twilio_token=twilio_token,
@@ -649,7 +649,7 @@ class AsyncPhoneNumbers(AsyncResource):
 
     async def list(self, agent_id: str | None = None) -> builtins.list[PhoneNumber]:
         """Every number of yours, newest first, every page fetched (see `PhoneNumbers.list`)."""
-        call: Call[Batch[PhoneNumber]] | None = list_call(agent_id)
+        call: Call[Batch[PhoneNumber]] | None = _list_call(agent_id)
         numbers: builtins.list[PhoneNumber] = ModelList((), PhoneNumber)
         while call is not None:
             batch = await self._client._request(call)
@@ -667,7 +667,7 @@ class AsyncPhoneNumbers(AsyncResource):
         """Import many numbers, `concurrency` in flight (see `PhoneNumbers.import_many`)."""
         return await run_tasks(
             self._client._request,
-            import_work(items),
+            _import_work(items),
             concurrency=whole_number(concurrency, "concurrency", 1),
             progress=progress,
             label="import_many",
@@ -683,7 +683,7 @@ class AsyncPhoneNumbers(AsyncResource):
         """Set many business profiles at once (see `PhoneNumbers.sync_profiles`)."""
         return await run_tasks(
             self._client._request,
-            profile_work(profiles),
+            _profile_work(profiles),
             concurrency=whole_number(concurrency, "concurrency", 1),
             progress=progress,
             label="sync_profiles",
@@ -699,7 +699,7 @@ class AsyncPhoneNumbers(AsyncResource):
         """Change any settings of many numbers at once (see `PhoneNumbers.update_many`)."""
         return await run_tasks(
             self._client._request,
-            settings_work(changes),
+            _settings_work(changes),
             concurrency=whole_number(concurrency, "concurrency", 1),
             progress=progress,
             label="update_many",
@@ -723,7 +723,7 @@ class AsyncPhoneNumbers(AsyncResource):
     ) -> PhoneNumber:
         """Change a number's settings; only those passed are sent (see `PhoneNumbers.update`)."""
         return await self._client._request(
-            update_call(
+            _update_call(
                 phone_number,
                 given(
                     custom_prompt=custom_prompt,
@@ -743,20 +743,20 @@ class AsyncPhoneNumbers(AsyncResource):
 
     async def set_monitor(self, phone_number: str, enabled: bool) -> bool:
         """Turn live monitoring on or off; **bills at a premium** (see `PhoneNumbers`)."""
-        return await self._client._request(switch_call("monitor", phone_number, enabled))
+        return await self._client._request(_switch_call("monitor", phone_number, enabled))
 
     async def get_monitor(self, phone_number: str) -> bool:
         """Whether live monitoring is on for a number (its calls then bill at a premium)."""
-        return await self._client._request(switch_call("monitor", phone_number))
+        return await self._client._request(_switch_call("monitor", phone_number))
 
     async def set_web_calls(self, phone_number: str, enabled: bool) -> bool:
         """Turn browser calls on or off; **bills at a premium** (see `PhoneNumbers`)."""
-        return await self._client._request(switch_call("web-calls", phone_number, enabled))
+        return await self._client._request(_switch_call("web-calls", phone_number, enabled))
 
     async def get_web_calls(self, phone_number: str) -> bool:
         """Whether browser calls are on for a number (its calls then bill at a premium)."""
-        return await self._client._request(switch_call("web-calls", phone_number))
+        return await self._client._request(_switch_call("web-calls", phone_number))
 
     async def delete(self, phone_number: str) -> None:
         """Detach a number; it **stays in your Twilio account** (see `PhoneNumbers.delete`)."""
-        return await self._client._request(delete_call(phone_number))
+        return await self._client._request(_delete_call(phone_number))

@@ -50,17 +50,17 @@ def _parse_config(phone_number: str) -> Callable[[httpx.Response], WebhookConfig
     return parse
 
 
-def set_call(phone_number: str, url: str, *, slot: int = 1) -> Call[WebhookConfig]:
+def _set_call(phone_number: str, url: str, *, slot: int = 1) -> Call[WebhookConfig]:
     path = _path(phone_number, slot)
     body = {"url": _https_url(url)}
     return Call("PUT", path, _parse_config(phone_number), body=body)
 
 
-def get_call(phone_number: str, *, slot: int = 1) -> Call[WebhookConfig]:
+def _get_call(phone_number: str, *, slot: int = 1) -> Call[WebhookConfig]:
     return Call("GET", _path(phone_number, slot), _parse_config(phone_number))
 
 
-def delete_call(phone_number: str, *, slot: int = 1) -> Call[None]:
+def _delete_call(phone_number: str, *, slot: int = 1) -> Call[None]:
     return Call("DELETE", _path(phone_number, slot), parse_nothing)
 
 
@@ -101,7 +101,7 @@ class Webhooks(_Deliveries, SyncResource):
             ValueError: `url` is not an https:// URL, or `slot` is not 1 or 2 (before sending).
             NumberNotFoundError: no number of yours is `phone_number`.
         """
-        return self._client._request(set_call(phone_number, url, slot=slot))
+        return self._client._request(_set_call(phone_number, url, slot=slot))
 
     def get(self, phone_number: str, *, slot: int = 1) -> WebhookConfig:
         """The URL set in a slot of this number (`webhook_url` is `None` when unset).
@@ -109,7 +109,7 @@ class Webhooks(_Deliveries, SyncResource):
         Raises:
             NumberNotFoundError: no number of yours is `phone_number`.
         """
-        return self._client._request(get_call(phone_number, slot=slot))
+        return self._client._request(_get_call(phone_number, slot=slot))
 
     def delete(self, phone_number: str, *, slot: int = 1) -> None:
         """Stop sending deliveries to the URL in this slot; deleting an empty slot is fine.
@@ -117,7 +117,7 @@ class Webhooks(_Deliveries, SyncResource):
         Raises:
             NumberNotFoundError: no number of yours is `phone_number`.
         """
-        return self._client._request(delete_call(phone_number, slot=slot))
+        return self._client._request(_delete_call(phone_number, slot=slot))
 
 
 class AsyncWebhooks(_Deliveries, AsyncResource):
@@ -129,12 +129,12 @@ class AsyncWebhooks(_Deliveries, AsyncResource):
 
     async def set(self, phone_number: str, url: str, *, slot: int = 1) -> WebhookConfig:
         """Send this number's call events to `url` (see `Webhooks.set`)."""
-        return await self._client._request(set_call(phone_number, url, slot=slot))
+        return await self._client._request(_set_call(phone_number, url, slot=slot))
 
     async def get(self, phone_number: str, *, slot: int = 1) -> WebhookConfig:
         """The URL set in a slot of this number (see `Webhooks.get`)."""
-        return await self._client._request(get_call(phone_number, slot=slot))
+        return await self._client._request(_get_call(phone_number, slot=slot))
 
     async def delete(self, phone_number: str, *, slot: int = 1) -> None:
         """Stop sending deliveries to the URL in this slot (see `Webhooks.delete`)."""
-        return await self._client._request(delete_call(phone_number, slot=slot))
+        return await self._client._request(_delete_call(phone_number, slot=slot))
