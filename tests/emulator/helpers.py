@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import queue
 import re
 import ssl
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+import nixflex.testing
 from nixflex.testing import Account, FakeNixflex, FakeServer, TwilioAccount
 
 WAYS = ("transport", "server")
@@ -165,3 +173,38 @@ def error_code(response: httpx.Response) -> str:
 def details(response: httpx.Response) -> Any:
     """The answer's `error.details`."""
     return error(response)["details"]
+
+
+@contextmanager
+def serving(cwd: Path | None, *args: str) -> Iterator[str]:
+    """`python -m nixflex.testing --port 0 ARGS` run in `cwd` (None: this one), in a process of
+    its own; yields what it printed up to `Press Ctrl-C`, and stops it afterwards."""
+    src = Path(nixflex.testing.__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")]),
+    }
+    command = [sys.executable, "-m", "nixflex.testing", "--port", "0", *args]
+    with subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    ) as process:
+        assert process.stdout is not None
+        stdout = process.stdout
+        lines: queue.Queue[str] = queue.Queue()
+
+        def read_lines() -> None:
+            for line in stdout:
+                lines.put(line)
+
+        reader = threading.Thread(target=read_lines)
+        reader.start()
+        try:
+            output = ""
+            while "Press Ctrl-C" not in output:
+                output += lines.get(timeout=10)
+            yield output
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+            reader.join(10)
+    assert process.returncode == 0

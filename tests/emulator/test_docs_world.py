@@ -7,15 +7,8 @@
 from __future__ import annotations
 
 import csv
-import os
-import queue
 import re
 import sqlite3
-import subprocess
-import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -34,7 +27,7 @@ from nixflex.testing._docs_world import (
     write_rollout_files,
 )
 from nixflex.testing._docs_world import seed as seed_world
-from tests.emulator.helpers import bearer
+from tests.emulator.helpers import bearer, serving
 
 
 def test_the_rollout_files_hold_the_200_clinics_and_replace_what_is_there(
@@ -129,40 +122,6 @@ def test_a_fault_aimed_at_a_body_lets_other_bodies_and_non_json_pass() -> None:
 
 
 # -- python -m nixflex.testing --------------------------------------------------------------------
-
-
-@contextmanager
-def serving(cwd: Path, *args: str) -> Iterator[str]:
-    """`python -m nixflex.testing --port 0 ARGS` run in `cwd`; yields what it printed."""
-    src = Path(nixflex.testing.__file__).resolve().parents[2]
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")]),
-    }
-    command = [sys.executable, "-m", "nixflex.testing", "--port", "0", *args]
-    with subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
-    ) as process:
-        assert process.stdout is not None
-        stdout = process.stdout
-        lines: queue.Queue[str] = queue.Queue()
-
-        def read_lines() -> None:
-            for line in stdout:
-                lines.put(line)
-
-        reader = threading.Thread(target=read_lines)
-        reader.start()
-        try:
-            output = ""
-            while "Press Ctrl-C" not in output:
-                output += lines.get(timeout=10)
-            yield output
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-            reader.join(10)
-    assert process.returncode == 0
 
 
 def _env_lines(output: str) -> dict[str, str]:

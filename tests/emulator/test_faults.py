@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import queue
 import re
 import socket
@@ -15,13 +14,11 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-import nixflex.testing
 from nixflex.testing import FakeNixflex
 from tests.emulator.helpers import (
     PLAIN_HTTP,
@@ -35,6 +32,7 @@ from tests.emulator.helpers import (
     details,
     error,
     error_code,
+    serving,
 )
 
 
@@ -460,47 +458,20 @@ def test_closing_the_server_ends_stalled_requests_at_once() -> None:
 
 
 def test_the_cli_serves_a_seeded_demo() -> None:
-    src = Path(nixflex.testing.__file__).resolve().parents[2]
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")]),
-    }
-    command = [sys.executable, "-m", "nixflex.testing", "--port", "0"]
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
-    ) as process:
-        assert process.stdout is not None
-        stdout = process.stdout
-        lines: queue.Queue[str] = queue.Queue()
-
-        def read_lines() -> None:
-            for line in stdout:
-                lines.put(line)
-
-        reader = threading.Thread(target=read_lines)
-        reader.start()
-        try:
-            output = ""
-            while "Press Ctrl-C" not in output:
-                output += lines.get(timeout=10)
-            url = re.search(r"listening on (http://127\.0\.0\.1:\d+)", output)
-            key = re.search(r"NIXFLEX_API_KEY=(\S+)", output)
-            assert url, output
-            assert key, output
-            with httpx.Client(base_url=url[1], headers=bearer(key[1]), verify=PLAIN_HTTP) as client:
-                # The docs' world: num_xyz789 first, with its 120 messages, 50 a page.
-                numbers = client.get("/v1/numbers").json()["data"]
-                assert [n["id"] for n in numbers][:1] == ["num_xyz789"]
-                assert len(numbers) == 5
-                messages = client.get(f"/v1/numbers/{numbers[0]['id']}/messages").json()
-                assert len(messages["data"]) == 50
-                assert messages["hasMore"] is True
-                assert client.get("/v1/phone-numbers").json()["phone_numbers"] == []
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-            reader.join(10)
-    assert process.returncode == 0
+    with serving(None) as output:
+        url = re.search(r"listening on (http://127\.0\.0\.1:\d+)", output)
+        key = re.search(r"NIXFLEX_API_KEY=(\S+)", output)
+        assert url, output
+        assert key, output
+        with httpx.Client(base_url=url[1], headers=bearer(key[1]), verify=PLAIN_HTTP) as client:
+            # The docs' world: num_xyz789 first, with its 120 messages, 50 a page.
+            numbers = client.get("/v1/numbers").json()["data"]
+            assert [n["id"] for n in numbers][:1] == ["num_xyz789"]
+            assert len(numbers) == 5
+            messages = client.get(f"/v1/numbers/{numbers[0]['id']}/messages").json()
+            assert len(messages["data"]) == 50
+            assert messages["hasMore"] is True
+            assert client.get("/v1/phone-numbers").json()["phone_numbers"] == []
 
 
 def test_importing_nixflex_does_not_import_the_emulator() -> None:
