@@ -261,7 +261,8 @@ class Callers(SyncResource):
 
         Args:
             phone_number: your number, in E.164 form.
-            rows: at most 1,000 dicts (`MAX_IMPORT_ROWS`); split longer lists into batches.
+            rows: at most 1,000 dicts (`nixflex.resources.callers.MAX_IMPORT_ROWS`); split
+                longer lists into batches.
 
         Raises:
             ValueError: more than 1,000 rows, or a blank number (before anything is sent).
